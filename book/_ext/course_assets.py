@@ -1,0 +1,37 @@
+"""Small fixes to the pages' scripts, applied when the book is built.
+
+- sphinx-thebe registers its inline configuration script once per read
+  phase; with Jupyter Book that can happen twice, and the second copy throws
+  "Identifier 'THEBE_JS_URL' has already been declared" in the console. We
+  drop exact duplicates from every page's script list.
+"""
+from __future__ import annotations
+
+
+def _script_key(script) -> tuple:
+    attributes = getattr(script, "attributes", {}) or {}
+    # An inline script's filename is None or "" depending on who added it.
+    filename = getattr(script, "filename", script) or ""
+    return (str(filename), tuple(sorted(attributes.items())))
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        key = _script_key(script)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(script)
+    scripts[:] = unique
+
+
+def setup(app):
+    # Run first: Sphinx stops calling html-page-context handlers after the
+    # first one that returns a template name.
+    app.connect("html-page-context", _dedupe_scripts, priority=1)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+

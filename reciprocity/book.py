@@ -1,0 +1,42 @@
+"""Helpers for the book's notebooks.
+
+:func:`glue` stores a value for ``{glue:text}`` roles exactly as
+``myst_nb.glue(name, value, display=False)`` does, without importing
+``myst_nb``: importing it pulls in ``nbformat``'s JSON-schema validation,
+whose URI grammar takes seconds to compile in every kernel, and a page
+should execute in a couple of seconds.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from IPython.core.formatters import format_display_data
+from IPython.display import display
+
+__all__ = ["glue"]
+
+_GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue(name: str, value: Any, display_value: bool = False) -> None:
+    """Record ``value`` under ``name`` for ``{glue:text}`name` `` in Markdown.
+
+    Parameters
+    ----------
+    name : str
+        Book-wide unique key; chapters prefix theirs with ``chNN_``.
+    value : any
+        Stored through its display representations (``text/plain`` etc.).
+    display_value : bool
+        Also show the value in the cell output (off by default, like the book's
+        use of ``myst_nb.glue(..., display=False)``).
+    """
+    if isinstance(value, np.generic):
+        # numpy 2 scalars print as ``np.float64(...)``, which glue's
+        # format specs (``:.1%``) cannot parse.
+        value = value.item()
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display_value else _GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    display({prefix + key: val for key, val in bundle.items()}, raw=True, metadata=metadata)

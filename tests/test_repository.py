@@ -1,0 +1,51 @@
+"""Promises the repository makes to maintainers: README commands, CI, self-containment."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+from conftest import ROOT
+
+
+def quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1, "Quick start holds exactly one fenced code block"
+    return [line.strip() for line in blocks[0].splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_quick_start_has_exactly_two_commands():
+    assert quick_start_commands() == ["make book", "make test"]
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    commands = [line.strip() for line in script if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[-1] == quick_start_commands()[1]
+
+
+def test_make_targets_exist_for_both_commands():
+    result = subprocess.run(["make", "-n", "book", "test"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "jupyter_book build . -W" in result.stdout
+    assert "pytest" in result.stdout and "--nbval" in result.stdout
+
+
+def test_nothing_reads_the_shared_folder():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    offenders = []
+    for name in tracked:
+        if name == "tests/test_repository.py":
+            continue
+        if name.endswith((".py", ".ipynb", ".yml", ".yaml", ".cfg", ".toml")) or name in {"Makefile", ".ci/run"}:
+            text = (ROOT / name).read_text(errors="replace")
+            if "../shared/" in text or "/work/shared" in text:
+                offenders.append(name)
+    assert offenders == [], f"these files reach outside the repository: {offenders}"
+
+
+def test_requirements_pin_jupyter_book_below_2():
+    requirements = (ROOT / "requirements.txt").read_text()
+    match = re.search(r"^jupyter-book==(\d+)\.", requirements, flags=re.M)
+    assert match and match.group(1) == "1"
