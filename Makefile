@@ -3,6 +3,8 @@
 #   make test   install what the tests need, then run every test
 PYTHON ?= python3
 PIP_FLAGS ?= --quiet --disable-pip-version-check
+# jupyter-book has no `python -m` entry point; run its CLI with the same interpreter
+JUPYTER_BOOK = $(PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 
 .PHONY: install book test clean
 
@@ -10,7 +12,7 @@ install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -r requirements.txt
 
 book: install
-	$(PYTHON) -m jupyter_book build . -W -n --keep-going
+	$(JUPYTER_BOOK) build . -W -n --keep-going
 
 # Unit, simulator and widget tests; nbval on every book notebook; the book
 # build and browser checks; nbgrader end to end. Two workers; each notebook
@@ -20,5 +22,5 @@ test: install
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 clean:
-	$(PYTHON) -m jupyter_book clean . --all
+	$(JUPYTER_BOOK) clean . --all
 	rm -rf test-artifacts .pytest_cache

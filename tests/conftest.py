@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ARTIFACTS = ROOT / "test-artifacts"
+# jupyter-book has no ``python -m`` entry point; call its CLI through this interpreter
+JUPYTER_BOOK = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
 
 
 def _copy_ignore(directory: str, names: list[str]) -> set[str]:
@@ -33,7 +35,7 @@ def built_book(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("book") / "src"
     shutil.copytree(ROOT, copy, ignore=_copy_ignore)
     result = subprocess.run(
-        [sys.executable, "-m", "jupyter_book", "build", str(copy), "-W", "-n", "--keep-going"],
+        [*JUPYTER_BOOK, "build", str(copy), "-W", "-n", "--keep-going"],
         capture_output=True, text=True, timeout=1500,
     )
     log = result.stdout + result.stderr

@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 def test_make_targets_exist_for_both_commands():
     result = subprocess.run(["make", "-n", "book", "test"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "jupyter_book build . -W" in result.stdout
+    assert "build . -W -n" in result.stdout
     assert "pytest" in result.stdout and "--nbval" in result.stdout
 
 

@@ -10,14 +10,17 @@ from reciprocity.widgets import svg
 
 @pytest.fixture(scope="module")
 def explorers():
-    return {name: build() for name, build in widgets.BUILDERS.items()}
+    return {name: build() for name, build in widgets.load_all().items()}
 
 
-def test_builders_are_registered():
-    assert {"turnout_explorer", "power_calculator"} <= set(widgets.BUILDERS)
+def test_builders_are_registered_and_importable_by_name():
+    builders = widgets.load_all()
+    assert {"turnout_explorer", "power_calculator"} <= set(builders)
+    for name, builder in builders.items():
+        assert getattr(widgets, name) is builder, f"{name} is not found by the lazy lookup"
 
 
-@pytest.mark.parametrize("name", sorted(widgets.BUILDERS))
+@pytest.mark.parametrize("name", sorted(widgets.load_all()))
 def test_explorer_sweeps_every_control_and_redraws(explorers, name):
     explorer = explorers[name]
     assert isinstance(explorer, ipywidgets.VBox)

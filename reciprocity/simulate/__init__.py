@@ -5,21 +5,28 @@ validates its parameters with a clear :class:`ValueError`, and returns a tidy
 :class:`pandas.DataFrame`. Results are *simulated*: the book labels them so and
 states the assumptions and the published figures each one is calibrated to.
 
-One module per topic; importing this package imports them all and re-exports
-each module's ``__all__``.
+One module per topic. Names listed in a module's ``__all__`` are available
+here and imported lazily, so a chapter pays only for the simulator it uses.
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
+from pathlib import Path
 
+from .._lazy import public_names
 from ._common import make_rng
 
-__all__ = ["make_rng"]
+_WHERE = public_names(Path(__file__).parent, skip=set())
 
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        _mod = importlib.import_module(f"{__name__}.{_module.name}")
-        for _name in getattr(_mod, "__all__", []):
-            globals()[_name] = getattr(_mod, _name)
-            __all__.append(_name)
+__all__ = ["make_rng", *sorted(_WHERE)]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

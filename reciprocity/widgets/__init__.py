@@ -1,9 +1,10 @@
 """Interactive explorers for the book, one module per topic.
 
 Every builder returns an :class:`~reciprocity.widgets.core.Explorer` (an
-``ipywidgets.VBox``) and can be called with no arguments. Modules in this
-package register their builders with :func:`~reciprocity.widgets.core.register`;
-importing the package imports them all, so ``BUILDERS`` lists every explorer.
+``ipywidgets.VBox``) and can be called with no arguments. Builders are
+imported lazily: ``from reciprocity.widgets import turnout_explorer`` loads
+only the module that defines it. :func:`load_all` imports every module and
+returns ``BUILDERS``, the registry tests and benchmarks sweep.
 
 Examples
 --------
@@ -14,13 +15,30 @@ Examples
 from __future__ import annotations
 
 import importlib
-import pkgutil
+from pathlib import Path
 
+from .._lazy import public_names
 from .core import BUILDERS, LIVE_NOTE, Explorer, control_values, register
 
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in {"core", "svg"}:
-        importlib.import_module(f"{__name__}.{_module.name}")
+_WHERE = public_names(Path(__file__).parent, skip={"core", "svg"})
 
-globals().update(BUILDERS)
-__all__ = ["BUILDERS", "LIVE_NOTE", "Explorer", "control_values", "register", *sorted(BUILDERS)]
+__all__ = ["BUILDERS", "LIVE_NOTE", "Explorer", "control_values", "register", "load_all",
+           *sorted(_WHERE)]
+
+
+def load_all() -> dict:
+    """Import every explorer module; return the registry of builders by name."""
+    for module in sorted(set(_WHERE.values())):
+        importlib.import_module(f"{__name__}.{module}")
+    return BUILDERS
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -1,0 +1,36 @@
+"""Find a package's public names without importing its modules.
+
+A chapter needs one explorer or simulator, not all of them; importing every
+module of ``reciprocity.widgets`` on first use would cost each page the
+imports of every other chapter. The packages read their modules' source with
+:mod:`ast` (cheap) to learn which module defines which name, and import a
+module only when one of its names is used.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+
+def public_names(package_dir: Path, skip: set[str]) -> dict[str, str]:
+    """Map each public name to the module (file stem) that defines it.
+
+    A module's public names are its ``__all__`` entries, plus the functions it
+    decorates with ``@register``.
+    """
+    names: dict[str, str] = {}
+    for path in sorted(package_dir.glob("*.py")):
+        module = path.stem
+        if module.startswith("_") or module in skip:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+                for element in getattr(node.value, "elts", []):
+                    if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                        names[element.value] = module
+            elif isinstance(node, ast.FunctionDef) and any(
+                    isinstance(d, ast.Name) and d.id == "register" for d in node.decorator_list):
+                names[node.name] = module
+    return names
