@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 from IPython.core.formatters import format_display_data
-from IPython.display import display
+from IPython.display import display as _display
 
 __all__ = ["glue"]
 
 _GLUE_PREFIX = "application/papermill.record/"
 
 
-def glue(name: str, value: Any, display_value: bool = False) -> None:
+def glue(name: str, value: Any, display: bool = False) -> None:
     """Record ``value`` under ``name`` for ``{glue:text}`name` `` in Markdown.
 
     Parameters
@@ -28,15 +28,15 @@ def glue(name: str, value: Any, display_value: bool = False) -> None:
         Book-wide unique key; chapters prefix theirs with ``chNN_``.
     value : any
         Stored through its display representations (``text/plain`` etc.).
-    display_value : bool
-        Also show the value in the cell output (off by default, like the book's
-        use of ``myst_nb.glue(..., display=False)``).
+    display : bool
+        Also show the value in the cell output. Off by default (myst_nb's is on),
+        because the book glues numbers for the prose, not for show.
     """
     if isinstance(value, np.generic):
         # numpy 2 scalars print as ``np.float64(...)``, which glue's
         # format specs (``:.1%``) cannot parse.
         value = value.item()
     bundle, metadata = format_display_data(value)
-    prefix = "" if display_value else _GLUE_PREFIX
+    prefix = "" if display else _GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
-    display({prefix + key: val for key, val in bundle.items()}, raw=True, metadata=metadata)
+    _display({prefix + key: val for key, val in bundle.items()}, raw=True, metadata=metadata)
