@@ -1,0 +1,84 @@
+"""Properties of the favour-campaign simulator (insight 12)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from reciprocity.simulate.relationship import (
+    perceived_continuation, reply_probability, simulate_favour_campaign)
+
+
+def test_belief_rises_with_each_noticed_favour():
+    beliefs = perceived_continuation(np.arange(10))
+    assert np.all(np.diff(beliefs) > 0)
+    assert beliefs[0] == pytest.approx(0.1)
+
+
+def test_intro_counts_as_evidence_before_any_favour():
+    assert perceived_continuation(0, intro=True) > perceived_continuation(0)
+
+
+def test_calibration_reproduces_the_two_reply_rates():
+    # a near-certain belief of 0 and of 0.5 give back the two calibration rates
+    stranger = reply_probability(0, prior_continuation=1e-9, prior_strength=100)
+    partner = reply_probability(0, prior_continuation=0.5, prior_strength=100)
+    assert stranger == pytest.approx(0.287, abs=1e-6)
+    assert partner == pytest.approx(0.561, abs=1e-6)
+
+
+def test_reply_probability_rises_with_favours_and_with_attention():
+    k = np.arange(0, 25)
+    attentive = reply_probability(k, notice_rate=0.9)
+    distracted = reply_probability(k, notice_rate=0.1)
+    assert np.all(np.diff(attentive) > 0)
+    assert np.all(attentive[1:] > distracted[1:])
+    assert attentive[0] == pytest.approx(distracted[0])
+
+
+def test_unnoticed_favours_change_nothing():
+    flat = reply_probability(np.arange(0, 10), notice_rate=0.0)
+    assert np.allclose(flat, flat[0])
+
+
+def test_simulated_reply_rates_track_the_expected_curve():
+    df = simulate_favour_campaign(6000, 12, notice_rate=0.5, seed=1)
+    rates = df.groupby("favours")["would_reply"].mean()
+    expected = reply_probability(np.arange(13), notice_rate=0.5)
+    assert np.allclose(rates.to_numpy(), expected, atol=0.03)
+
+
+def test_each_recipient_stays_consistent_once_they_would_reply():
+    df = simulate_favour_campaign(300, 12, seed=2)
+    wide = df.pivot(index="recipient_id", columns="favours", values="would_reply").to_numpy()
+    # belief never falls, so once someone would reply they keep doing so
+    assert np.all(np.diff(wide, axis=1) >= 0)
+
+
+def test_intro_group_replies_more():
+    df = simulate_favour_campaign(4000, 3, intro_share=0.5, seed=3)
+    first = df[df["favours"] == 0].groupby("intro")["would_reply"].mean()
+    assert first.loc[1] - first.loc[0] > 0.1
+
+
+def test_same_seed_same_data():
+    a = simulate_favour_campaign(100, 6, seed=4)
+    pd.testing.assert_frame_equal(a, simulate_favour_campaign(100, 6, seed=4))
+    assert not a["would_reply"].equals(simulate_favour_campaign(100, 6, seed=5)["would_reply"])
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"n_recipients": 0}, "n_recipients"),
+    ({"max_favours": 0}, "max_favours"),
+    ({"notice_rate": 1.2}, "notice_rate"),
+    ({"intro_share": -0.1}, "intro_share"),
+    ({"prior_continuation": 1.0}, "prior_continuation"),
+    ({"prior_strength": 0}, "prior_strength"),
+    ({"stranger_reply": 0.6}, "partner_reply"),
+])
+def test_bad_parameters_raise_clear_errors(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        simulate_favour_campaign(**{"seed": 1, **kwargs})
+
+
+def test_reply_probability_rejects_negative_favours():
+    with pytest.raises(ValueError, match="favours"):
+        reply_probability(-1)
