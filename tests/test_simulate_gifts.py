@@ -1,0 +1,192 @@
+"""Documented properties of the gift model (reciprocity.simulate.gifts)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from reciprocity.simulate.gifts import (
+    felt_obligation,
+    repayment_probability,
+    simulate_content_signups,
+    simulate_gift_responses,
+)
+
+
+def _rates(frame: pd.DataFrame, by: str, outcome: str = "repaid") -> pd.DataFrame:
+    return frame.groupby(by)[outcome].agg(n="size", successes="sum").assign(
+        rate=lambda d: d["successes"] / d["n"])
+
+
+def _one_sided_greater_p(high: pd.Series, low: pd.Series) -> float:
+    table = [[high["successes"], high["n"] - high["successes"]],
+             [low["successes"], low["n"] - low["successes"]]]
+    return fisher_exact(table, alternative="greater")[1]
+
+
+# --- the closed-form model -------------------------------------------------
+
+def test_obligation_is_value_times_surprise_factor():
+    # Worked by hand from the documented formula: 0.5 * (0.25 + 1.5 * 0.4) = 0.425.
+    assert math.isclose(felt_obligation(0.5, 0.4), 0.425)
+    assert math.isclose(felt_obligation(1.0, 0.0, expected_credit=0.1), 0.1)
+
+
+def test_obligation_never_negative_for_disappointing_gift():
+    assert felt_obligation(1.0, -1.0) == 0.0
+
+
+def test_irrelevant_gift_creates_no_obligation_however_surprising():
+    surprises = np.linspace(-1, 1, 21)
+    assert np.all(felt_obligation(np.zeros_like(surprises), surprises) == 0)
+    assert np.allclose(repayment_probability(0.0, surprises, base_rate=0.07), 0.07)
+
+
+def test_probability_rises_with_surprise_at_equal_value():
+    p = repayment_probability(0.8, np.linspace(-0.2, 1.0, 13))
+    assert np.all(np.diff(p) > 0)
+
+
+def test_surprise_multiplies_value_effect():
+    # The gain from extra surprise is larger for a more valuable gift (interaction).
+    gain_low = repayment_probability(0.3, 0.8) - repayment_probability(0.3, 0.0)
+    gain_high = repayment_probability(1.0, 0.8) - repayment_probability(1.0, 0.0)
+    assert gain_high > 2 * gain_low
+
+
+def test_probability_stays_between_base_and_ceiling():
+    v, s = np.meshgrid(np.linspace(0, 1, 11), np.linspace(-1, 1, 11))
+    p = repayment_probability(v, s, base_rate=0.05, ceiling=0.4, strength=10)
+    assert p.min() >= 0.05 - 1e-12 and p.max() <= 0.4 + 1e-12
+
+
+def test_default_calibration_doubles_base_rate():
+    # Documented calibration: value 1, surprise 0.5 -> twice the no-gift rate.
+    base = 0.1
+    assert math.isclose(repayment_probability(1.0, 0.5, base_rate=base), 2 * base, rel_tol=1e-9)
+
+
+# --- the population simulators -------------------------------------------
+
+def test_more_surprise_more_repayment_at_equal_value():
+    df = simulate_gift_responses(6000, values=0.8, gifts=[0.2, 0.9], expected=0.2, seed=11)
+    rates = _rates(df, "gift")
+    assert rates.loc[0.9, "rate"] > rates.loc[0.2, "rate"]
+    assert _one_sided_greater_p(rates.loc[0.9], rates.loc[0.2]) < 0.001
+
+
+def test_higher_expectation_lowers_repayment_for_same_gift():
+    df = simulate_gift_responses(6000, values=1.0, gifts=0.5, expected=[0.0, 0.5], seed=12)
+    rates = _rates(df, "expected")
+    assert _one_sided_greater_p(rates.loc[0.0], rates.loc[0.5]) < 0.001
+
+
+def test_zero_value_gift_gives_no_lift_beyond_noise():
+    # A worthless gift (value 0) against the same population's base rate.
+    df = simulate_gift_responses(20000, values=0.0, gifts=[0.0, 1.0], expected=0.0,
+                                 base_rate=0.1, seed=13)
+    assert (df["obligation"] == 0).all()
+    rates = _rates(df, "gift")
+    p_two_sided = fisher_exact([[rates.loc[1.0, "successes"], rates.loc[1.0, "n"] - rates.loc[1.0, "successes"]],
+                                [rates.loc[0.0, "successes"], rates.loc[0.0, "n"] - rates.loc[0.0, "successes"]]])[1]
+    assert p_two_sided > 0.001
+    assert abs(rates["rate"] - 0.1).max() < 0.01  # ~4.7 standard errors at n = 20000
+
+
+def test_irrelevant_resource_signs_up_at_base_rate():
+    df = simulate_content_signups(40000, relevance=[0.0, 1.0], base_rate=0.03, seed=14)
+    rates = _rates(df, "relevance", "signed_up")
+    assert abs(rates.loc[0.0, "rate"] - 0.03) < 0.006
+    assert _one_sided_greater_p(rates.loc[1.0], rates.loc[0.0]) < 0.001
+
+
+def test_signups_rise_with_relevance():
+    df = simulate_content_signups(50000, relevance=[0.0, 0.5, 1.0], seed=15)
+    assert df.groupby("relevance")["signup_probability"].mean().is_monotonic_increasing
+    rates = _rates(df, "relevance", "signed_up")["rate"]
+    assert rates.loc[0.0] < rates.loc[0.5] < rates.loc[1.0]
+
+
+def test_readers_are_split_evenly_across_versions():
+    df = simulate_content_signups(30000, relevance=[0.0, 0.5, 1.0], seed=16)
+    counts = df["relevance"].value_counts()
+    assert (abs(counts - 10000) < 400).all()  # ~4.9 standard deviations
+
+
+def test_simulated_probability_matches_model():
+    df = simulate_gift_responses(50, values=[0.3, 0.9], gifts=[0.1, 0.7], expected=[0.2, 0.6], seed=17)
+    expected = repayment_probability(df["person_value"].to_numpy(), df["surprise"].to_numpy())
+    assert np.allclose(df["repay_probability"], expected)
+    assert np.allclose(df["surprise"], df["gift"] - df["person_expected"])
+
+
+def test_tidy_shape_and_columns():
+    df = simulate_gift_responses(10, values=[0, 1], gifts=[0.2, 0.5, 0.8], expected=0.3, seed=1)
+    assert len(df) == 10 * 2 * 3
+    assert df["person_id"].is_unique
+    assert {"value", "gift", "expected", "surprise", "obligation", "repaid"} <= set(df.columns)
+    assert set(df["repaid"].unique()) <= {0, 1}
+
+
+def test_no_heterogeneity_means_identical_people():
+    df = simulate_gift_responses(100, values=0.6, gifts=0.5, expected=0.3, heterogeneity=0, seed=2)
+    assert df["person_value"].nunique() == 1 and df["person_expected"].nunique() == 1
+
+
+@pytest.mark.parametrize("simulate", [
+    lambda **kw: simulate_gift_responses(300, values=[0, 1], **kw),
+    lambda **kw: simulate_content_signups(300, **kw),
+])
+def test_same_seed_same_data_different_seed_different_data(simulate):
+    pd.testing.assert_frame_equal(simulate(seed=5), simulate(seed=5))
+    pd.testing.assert_frame_equal(simulate(rng=np.random.default_rng(5)), simulate(seed=5))
+    assert not simulate(seed=5).equals(simulate(seed=6))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_per_condition": 0}, "n_per_condition"),
+    ({"n_per_condition": 2.5}, "n_per_condition"),
+    ({"values": [0.5, 1.2]}, "values"),
+    ({"values": []}, "values"),
+    ({"gifts": -0.1}, "gifts"),
+    ({"expected": "high"}, "expected"),
+    ({"heterogeneity": 1.5}, "heterogeneity"),
+    ({"base_rate": -0.1}, "base_rate"),
+    ({"base_rate": 0.5, "ceiling": 0.4}, "ceiling"),
+    ({"expected_credit": 2}, "expected_credit"),
+    ({"surprise_weight": -1}, "surprise_weight"),
+    ({"strength": 0}, "strength"),
+    ({"strength": float("nan")}, "strength"),
+])
+def test_gift_responses_reject_bad_parameters(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        simulate_gift_responses(**{"seed": 1, **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"n_readers": -3}, "n_readers"),
+    ({"relevance": [0.0, 2.0]}, "relevance"),
+    ({"surprise": 1.5}, "surprise"),
+    ({"ceiling": 0.01}, "ceiling"),
+])
+def test_content_signups_reject_bad_parameters(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        simulate_content_signups(**{"seed": 1, **kwargs})
+
+
+def test_seed_is_required_for_reproducibility():
+    with pytest.raises(ValueError, match="seed"):
+        simulate_gift_responses(10)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: felt_obligation(1.5, 0.0), "value"),
+    (lambda: felt_obligation(0.5, -2.0), "surprise"),
+    (lambda: repayment_probability(0.5, 0.5, ceiling=1.5), "ceiling"),
+])
+def test_model_functions_reject_out_of_range_inputs(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
