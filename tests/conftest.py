@@ -1,13 +1,18 @@
 """Shared fixtures: the repository root and a book built once per test session."""
 from __future__ import annotations
 
+import fcntl
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -22,17 +27,10 @@ def _copy_ignore(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n in skip or n.endswith(".egg-info")}
 
 
-@pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> Path:
-    """Build the book with warnings as errors in a temporary copy; return the HTML folder.
-
-    Set ``RECIPROCITY_BUILT_BOOK`` to an existing ``_build/html`` folder to reuse
-    a build while iterating on the browser tests.
-    """
-    reuse = os.environ.get("RECIPROCITY_BUILT_BOOK")
-    if reuse and not IN_CI:
-        return Path(reuse)
-    copy = tmp_path_factory.mktemp("book") / "src"
+def _build_book(target: Path) -> Path:
+    copy = target / "src"
+    if copy.exists():
+        shutil.rmtree(copy)
     shutil.copytree(ROOT, copy, ignore=_copy_ignore)
     result = subprocess.run(
         [*JUPYTER_BOOK, "build", str(copy), "-W", "-n", "--keep-going"],
@@ -45,6 +43,113 @@ def built_book(tmp_path_factory) -> Path:
         reports = copy / "_build" / "html" / "reports"
         if reports.is_dir():
             shutil.copytree(reports, ARTIFACTS / "build-reports", dirs_exist_ok=True)
-        pytest.fail(f"jupyter-book build failed (exit {result.returncode}); "
-                    f"log in test-artifacts/book-build.log:\n{log[-6000:]}")
+        raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}); "
+                           f"log in test-artifacts/book-build.log:\n{log[-6000:]}")
+    (target / "built.ok").write_text("ok")
     return copy / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the book with warnings as errors in a temporary copy; return the HTML folder.
+
+    Under pytest-xdist the workers share one build: the first to take the lock
+    builds, the others wait and reuse it. Set ``RECIPROCITY_BUILT_BOOK`` to an
+    existing ``_build/html`` folder to reuse a build while iterating locally.
+    """
+    reuse = os.environ.get("RECIPROCITY_BUILT_BOOK")
+    if reuse and not IN_CI:
+        return Path(reuse)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # common to all workers of this run
+    target = shared / "built-book"
+    target.mkdir(exist_ok=True)
+    with open(target / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if (target / "failed").exists():
+                pytest.fail((target / "failed").read_text())
+            if (target / "built.ok").exists():
+                return target / "src" / "_build" / "html"
+            try:
+                return _build_book(target)
+            except (RuntimeError, subprocess.TimeoutExpired) as err:
+                (target / "failed").write_text(str(err))
+                pytest.fail(str(err))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# --- browser ------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# The html-manager's JSON-schema compiler warns about its own schema; not ours to fix.
+IGNORED_CONSOLE = ("strict mode: use allowUnionTypes",)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def site_prefix() -> str:
+    """Path the site is published under (GitHub Pages project sites live in a subfolder)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return config["sphinx"]["config"].get("notfound_urls_prefix", "/").strip("/")
+
+
+class _PrefixedHandler(_QuietHandler):
+    """Serve the build under /<prefix>/, as GitHub Pages does; 404 elsewhere."""
+
+    prefix = ""
+
+    def translate_path(self, path):
+        if self.prefix and not path.startswith(f"/{self.prefix}/"):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path(path[len(self.prefix) + 1:] if self.prefix else path)
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """Base URL of the built book, served on 127.0.0.1 under the published prefix."""
+    prefix = site_prefix()
+    handler_class = type("Handler", (_PrefixedHandler,), {"prefix": prefix})
+    handler = functools.partial(handler_class, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"{base}/{prefix}" if prefix else base
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+def open_page(browser, site, path):
+    """Load a page; return it with its console problems, failed and foreign requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems, failed, foreign = [], [], []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
+            not m.text.startswith(IGNORED_CONSOLE) else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((site, "data:", "blob:"))
+            else None)
+    page.goto(f"{site}/{path}", wait_until="networkidle")
+    return page, problems, failed, foreign

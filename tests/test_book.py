@@ -7,17 +7,12 @@ skips when Chromium is missing; with ``CI=true`` a missing browser is a failure.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ARTIFACTS, IN_CI, ROOT
+from conftest import ARTIFACTS, ROOT, open_page
 
 pytestmark = pytest.mark.slow
 
@@ -63,57 +58,6 @@ def test_exemplar_shows_published_turnout_figures(built_book):
 
 
 # --- in the browser --------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# The html-manager's JSON-schema compiler warns about its own schema; not ours to fix.
-IGNORED_CONSOLE = ("strict mode: use allowUnionTypes",)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(built_book):
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
-
-
-def open_page(browser, site, path):
-    """Load a page; return it with its console problems, failed and foreign requests."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems, failed, foreign = [], [], []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and
-            not m.text.startswith(IGNORED_CONSOLE) else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((site, "data:", "blob:"))
-            else None)
-    page.goto(f"{site}/{path}", wait_until="networkidle")
-    return page, problems, failed, foreign
-
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path, min_widgets", [

@@ -1,5 +1,6 @@
 """Small fixes to the pages' scripts, applied when the book is built.
 
+- citation lists get ARIA roles that accessibility checkers accept;
 - sphinx-thebe registers its inline configuration script once per read
   phase; with Jupyter Book that can happen twice, and the second copy throws
   "Identifier 'THEBE_JS_URL' has already been declared" in the console. We
@@ -29,9 +30,18 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique
 
 
+def _fix_bibliography_roles(app, pagename, templatename, context, doctree) -> None:
+    """docutils marks citation lists role="list" but their entries role="doc-biblioentry",
+    which ARIA 1.2 no longer counts as list items (axe: aria-required-children)."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     # Run first: Sphinx stops calling html-page-context handlers after the
     # first one that returns a template name.
     app.connect("html-page-context", _dedupe_scripts, priority=1)
+    app.connect("html-page-context", _fix_bibliography_roles, priority=1)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
