@@ -1,0 +1,722 @@
+"""Benchmark the course on this machine: book builds, notebook execution, grading, widgets, tests.
+
+Run from the repository root::
+
+    python benchmarks/run.py --json benchmarks/results.json   # everything, 3 repetitions
+    python benchmarks/run.py --quick                           # 1 repetition, no test suite
+    python benchmarks/run.py --only widgets --repeat 1         # seconds: widget updates only
+    python benchmarks/run.py --only execution --repeat 1 --notebooks 02-anonymity
+
+Every measurement is repeated ``--repeat`` times (default 3) and the median is
+reported; the widget updates are sampled many more times (see below). A table
+with a PASS/FAIL line per goal is printed; ``--json PATH`` also writes every
+number, the per-run values and a description of the machine (CPU count and
+model, memory, Python version, load average at start and end, date, package
+versions, git commit). ``benchmarks/results*.json`` is git-ignored.
+
+Measurements (``--only`` takes the names in brackets, comma-separated)
+-----------------------------------------------------------------------
+[build]
+    ``cold_build_s``: ``jupyter-book build <copy> -W -n --keep-going`` in a
+    fresh temporary copy of the repository (copied as ``tests/conftest.py``
+    does: no ``_build``, ``.git``, ``node_modules``, caches), so both the
+    Sphinx build folder and the Jupyter execution cache start empty and every
+    book notebook is executed. The CLI is called as
+    ``python -c "...jupyter_book.cli.main import main..."`` (jupyter-book has
+    no ``python -m`` entry point).
+    ``warm_build_s``: the same command again right after, nothing changed.
+    ``warm_over_cold`` = warm / cold (medians).
+[execution]
+    ``execution_floor_s``: the sum, over every notebook the build executes
+    (the ``.ipynb`` pages listed in ``_toc.yml``, minus the ``execute:
+    exclude_patterns`` of ``_config.yml``, i.e. ``exercises/*``), of the
+    median time to execute it bare with nbclient: kernel start, every cell,
+    kernel shutdown, in the notebook's folder, with the book's cell timeout.
+    This is what the build cannot go below without executing less.
+    ``page_execution_max_s``: the slowest of those notebooks (all are listed).
+    ``build_over_execution_floor`` = cold build / floor, when both
+    ``build`` and ``execution`` ran on the full notebook list.
+[autograde]
+    ``autograde_s``: for each lab (``solutions/<lab>/<lab>.ipynb``), in a
+    temporary nbgrader course directory (``nbgrader_config.py`` and
+    ``solutions/`` copied, ``nbgrader generate_assignment <lab>``, the
+    solution notebook submitted as ``submitted/bench-solution/<lab>/``), the
+    time of ``nbgrader autograde <lab> --student bench-solution``, run through
+    ``reciprocity.grading.grade_lab`` (the course's own grading path: one
+    nbgrader subprocess per student, without feedback), which also checks the
+    submission was graded; the solution's score is reported.
+    ``autograde_over_execution`` = autograde / bare nbclient execution of the
+    same notebook. The headline numbers are the slowest lab and the worst
+    ratio; every lab is listed.
+[widgets]
+    ``widget_update_p95_ms``: for every builder in
+    ``reciprocity.widgets.load_all()``, an explorer is built, then every
+    control is cycled through ``reciprocity.widgets.control_values(control)``
+    (and back to its original value), timing each ``control.value = v`` -
+    the callback is synchronous, so the assignment returns once the chart is
+    redrawn. Values equal to the current one are skipped (they would not fire
+    the callback). One untimed warm-up cycle comes first (its slowest update
+    is reported as ``first_cycle_max_ms``); then ``20 x --repeat`` timed
+    cycles (``--widget-cycles N`` to change). Runs in this process, without a
+    kernel, as ``tests/test_widgets.py`` does. The headline is the worst
+    widget's 95th percentile.
+[tests]
+    ``test_suite_s``: the pytest command that ``make test`` runs, taken from
+    ``make -n test`` (``make test`` would first ``pip install`` the
+    requirements, which is not what is being measured), run in the
+    repository root. Run ``--test-repeat`` times (default 1: the suite
+    itself contains a full book build and nbgrader end to end). Its exit code
+    is recorded; a failing suite counts as a measurement error.
+
+Goals: warm_over_cold <= 0.15, build_over_execution_floor <= 1.5,
+autograde_over_execution <= 1.5, widget_update_p95_ms <= 50,
+page_execution_max_s <= 10, test_suite_s <= 900.
+
+The builds, executions and autogrades use one snapshot of the repository
+taken at start; their kernels import the installed (editable) ``reciprocity``
+package, as the test suite's build does. Heavy steps run one after another,
+never in parallel; the load average is recorded before each, because other
+work on the machine inflates the times.
+Exit status: 0 when every requested measurement ran, 1 when one failed (the
+table and JSON are still written, with the error; a failed build prints the
+tail of its log and keeps its temporary folder for inspection), 2 for bad
+options.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import fnmatch
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# jupyter-book has no ``python -m`` entry point; call its CLI through this interpreter
+JUPYTER_BOOK = [sys.executable, "-c",
+                "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+
+MEASUREMENTS = ["widgets", "execution", "build", "autograde", "tests"]  # in the order they run
+GOALS = {  # metric -> upper limit
+    "warm_over_cold": 0.15,
+    "build_over_execution_floor": 1.5,
+    "autograde_over_execution": 1.5,
+    "widget_update_p95_ms": 50.0,
+    "page_execution_max_s": 10.0,
+    "test_suite_s": 900.0,
+}
+WIDGET_CYCLES_PER_REPEAT = 20
+STUDENT = "bench-solution"
+BUILD_TIMEOUT_S = 1500
+TEST_TIMEOUT_S = 5400
+LOG_TAIL = 6000
+COPY_SKIP = {"_build", ".git", "node_modules", ".pytest_cache", "__pycache__", "test-artifacts",
+             ".ipynb_checkpoints", ".hypothesis", ".benchmarks", "gradebook.db", "submitted",
+             "autograded", "feedback"}
+
+
+class BenchmarkError(RuntimeError):
+    """A measurement could not be taken (the message says why, with a log tail if any)."""
+
+
+# --------------------------------------------------------------------------- helpers
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation, as numpy's default."""
+    data = sorted(values)
+    if len(data) == 1:
+        return data[0]
+    pos = (len(data) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def log(message: str = "") -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def tail(text: str, size: int = LOG_TAIL) -> str:
+    return text if len(text) <= size else "...\n" + text[-size:]
+
+
+def run_timed(args: list[str], cwd: Path, timeout: float) -> tuple[float, int | None, str]:
+    """Run a command in its own process group; return (seconds, exit code or None on timeout, output).
+
+    On timeout or Ctrl-C the whole group (kernels included) is killed.
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return time.perf_counter() - start, proc.returncode, out
+    except (subprocess.TimeoutExpired, KeyboardInterrupt) as err:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate()
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        return time.perf_counter() - start, None, out or ""
+
+
+def copy_repository(target: Path) -> Path:
+    """Copy the repository without build outputs, caches and VCS data (as tests/conftest.py)."""
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in COPY_SKIP or n.endswith(".egg-info")}
+
+    shutil.copytree(ROOT, target, ignore=ignore)
+    return target
+
+
+def read_yaml(path: Path) -> dict:
+    import yaml  # installed with jupyter-book
+
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def machine_info() -> dict:
+    """What the numbers were measured on."""
+    info: dict = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "hostname": platform.node(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": platform.processor() or platform.machine(),
+        "memory_total_gb": None,
+        "memory_available_gb": None,
+        "load_average_start": loadavg(),
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        kb = lambda key: int(meminfo[key].split()[0])  # noqa: E731
+        info["memory_total_gb"] = round(kb("MemTotal") / 2**20, 1)
+        info["memory_available_gb"] = round(kb("MemAvailable") / 2**20, 1)
+    except (OSError, KeyError, ValueError):
+        pass
+    from importlib import metadata
+
+    versions = {}
+    for dist in ["jupyter-book", "myst-nb", "sphinx", "nbclient", "ipykernel", "nbgrader",
+                 "ipywidgets", "pytest", "pytest-xdist", "nbval"]:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    info["versions"] = versions
+    # read-only git queries; absent outside a checkout
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    info["git_commit"] = commit.stdout.strip() or None
+    info["git_dirty"] = bool(status.stdout.strip()) if status.returncode == 0 else None
+    return info
+
+
+# --------------------------------------------------------------------------- notebooks
+def book_notebooks(root: Path) -> list[str]:
+    """Repository-relative paths of the .ipynb pages in _toc.yml that the build executes."""
+    toc = read_yaml(root / "_toc.yml")
+    config = read_yaml(root / "_config.yml")
+    excluded = (config.get("execute") or {}).get("exclude_patterns") or []
+
+    files: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    files.append(node[key])
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    found = []
+    for entry in files:
+        path = root / entry
+        candidates = [path] if path.suffix else [path.with_suffix(".ipynb")]
+        for candidate in candidates:
+            if candidate.suffix == ".ipynb" and candidate.is_file():
+                rel = candidate.relative_to(root).as_posix()
+                if not any(fnmatch.fnmatch(rel, pattern) for pattern in excluded) and rel not in found:
+                    found.append(rel)
+    return found
+
+
+def execution_timeout(root: Path) -> int:
+    config = read_yaml(root / "_config.yml")
+    return int((config.get("execute") or {}).get("timeout") or 120)
+
+
+def execute_notebook(path: Path, timeout: int) -> float:
+    """Seconds to execute a notebook bare with nbclient, kernel start and shutdown included.
+
+    Runs in the notebook's folder, with the kernel named in its metadata. Raises
+    BenchmarkError if a cell fails or times out.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    kernel = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, allow_errors=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        raise BenchmarkError(f"executing {path.name} failed:\n{tail(str(err), 3000)}") from None
+    return time.perf_counter() - start
+
+
+def select(items: list[str], patterns: list[str] | None) -> list[str]:
+    """Items matching any pattern (glob if it has wildcards, else substring)."""
+    if not patterns:
+        return items
+    def hit(item: str, pattern: str) -> bool:
+        if any(ch in pattern for ch in "*?["):
+            return fnmatch.fnmatch(item, pattern)
+        return pattern in item
+    return [item for item in items if any(hit(item, p) for p in patterns)]
+
+
+# --------------------------------------------------------------------------- measurements
+def measure_widgets(cycles: int) -> dict:
+    """Time every explorer's updates over `cycles` sweeps; p95 per widget, worst as the headline."""
+    from reciprocity import widgets
+
+    start = time.perf_counter()
+    builders = widgets.load_all()
+    import_s = time.perf_counter() - start
+    per_widget = {}
+    for name in sorted(builders):
+        start = time.perf_counter()
+        explorer = builders[name]()
+        build_ms = (time.perf_counter() - start) * 1000
+
+        def one_cycle() -> list[float]:
+            times = []
+            for control in explorer.controls.values():
+                original = control.value
+                for value in [*widgets.control_values(control), original]:
+                    if value == control.value:
+                        continue  # would not fire the callback
+                    t0 = time.perf_counter_ns()
+                    control.value = value
+                    times.append((time.perf_counter_ns() - t0) / 1e6)
+            return times
+
+        first = one_cycle()
+        samples = [t for _ in range(cycles) for t in one_cycle()]
+        if not samples:
+            raise BenchmarkError(f"widget {name}: no control can change value, nothing to time")
+        per_widget[name] = {
+            "p95_ms": round(percentile(samples, 95), 3),
+            "median_ms": round(median(samples), 3),
+            "max_ms": round(max(samples), 3),
+            "updates": len(samples),
+            "controls": len(explorer.controls),
+            "first_cycle_max_ms": round(max(first), 3) if first else None,
+            "build_ms": round(build_ms, 1),
+        }
+    worst = max(per_widget, key=lambda n: per_widget[n]["p95_ms"])
+    return {
+        "metrics": {"widget_update_p95_ms": per_widget[worst]["p95_ms"]},
+        "details": {"worst_widget": worst, "cycles": cycles, "import_s": round(import_s, 2),
+                    "per_widget": per_widget},
+    }
+
+
+def measure_execution(snapshot: Path, repeat: int, patterns: list[str] | None) -> dict:
+    """Bare nbclient execution of every book notebook the build executes."""
+    everything = book_notebooks(snapshot)
+    chosen = select(everything, patterns)
+    if not chosen:
+        raise BenchmarkError(f"no book notebook matches --notebooks {','.join(patterns or [])}; "
+                             f"the book executes: {', '.join(everything)}")
+    timeout = execution_timeout(snapshot)
+    runs: dict[str, list[float]] = {nb: [] for nb in chosen}
+    for rep in range(repeat):
+        for nb in chosen:
+            seconds = execute_notebook(snapshot / nb, timeout)
+            runs[nb].append(seconds)
+            log(f"  execution {rep + 1}/{repeat}  {nb:<48} {seconds:6.1f} s")
+    per_notebook = {nb: {"median_s": round(median(r), 2), "runs_s": [round(x, 2) for x in r]}
+                    for nb, r in runs.items()}
+    slowest = max(per_notebook, key=lambda nb: per_notebook[nb]["median_s"])
+    return {
+        "metrics": {
+            "execution_floor_s": round(sum(v["median_s"] for v in per_notebook.values()), 2),
+            "page_execution_max_s": per_notebook[slowest]["median_s"],
+        },
+        "details": {"notebooks": len(chosen), "complete": chosen == everything,
+                    "slowest": slowest, "cell_timeout_s": timeout, "per_notebook": per_notebook},
+    }
+
+
+def jupyter_book_build(source: Path, label: str) -> float:
+    """Seconds of one build of ``source``; its log goes next to it as ``<source>-<label>.log``."""
+    seconds, code, output = run_timed(
+        [*JUPYTER_BOOK, "build", str(source), "-W", "-n", "--keep-going"], source, BUILD_TIMEOUT_S)
+    log_file = source.parent / f"{source.name}-{label}.log"
+    log_file.write_text(output, encoding="utf-8")
+    if code != 0:
+        reports = source / "_build" / "html" / "reports"
+        where = f"\nexecution reports: {reports}" if reports.is_dir() else ""
+        why = f"timed out after {BUILD_TIMEOUT_S} s" if code is None else f"exit {code}"
+        raise BenchmarkError(f"{label} jupyter-book build failed ({why}); full log {log_file}; "
+                             f"log tail:\n{tail(output)}{where}")
+    return seconds
+
+
+def measure_build(snapshot: Path, workdir: Path, repeat: int) -> dict:
+    """Cold build of a fresh copy, then a warm rebuild, `repeat` times."""
+    cold, warm = [], []
+    for rep in range(repeat):
+        copy = workdir / f"book-{rep + 1}"
+        shutil.copytree(snapshot, copy)
+        seconds = jupyter_book_build(copy, "cold")
+        cold.append(seconds)
+        log(f"  build {rep + 1}/{repeat}  cold {seconds:6.1f} s")
+        seconds = jupyter_book_build(copy, "warm")
+        warm.append(seconds)
+        log(f"  build {rep + 1}/{repeat}  warm {seconds:6.1f} s")
+        shutil.rmtree(copy, ignore_errors=True)
+    cold_s, warm_s = median(cold), median(warm)
+    return {
+        "metrics": {"cold_build_s": round(cold_s, 2), "warm_build_s": round(warm_s, 2),
+                    "warm_over_cold": round(warm_s / cold_s, 4)},
+        "details": {"cold_runs_s": [round(x, 2) for x in cold],
+                    "warm_runs_s": [round(x, 2) for x in warm],
+                    "command": "python -c '<jupyter_book CLI>' build <copy> -W -n --keep-going"},
+    }
+
+
+def autograded_points(path: Path) -> float:
+    """Points of the autograded (code) test cells; written answers wait for manual grading."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return float(sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells
+                     if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")))
+
+
+def measure_autograde(snapshot: Path, workdir: Path, repeat: int, patterns: list[str] | None) -> dict:
+    """nbgrader autograde of the solution of each lab vs. its bare execution."""
+    if not (snapshot / "nbgrader_config.py").is_file():
+        raise BenchmarkError("no nbgrader_config.py at the repository root")
+    labs = sorted(p.parent.name for p in (snapshot / "solutions").glob("*/*.ipynb")
+                  if p.stem == p.parent.name)
+    labs = select(labs, patterns)
+    if not labs:
+        raise BenchmarkError("no lab found as solutions/<lab>/<lab>.ipynb"
+                             + (f" matching --labs {','.join(patterns)}" if patterns else ""))
+    try:
+        from reciprocity import grading
+    except ImportError as err:
+        raise BenchmarkError(f"reciprocity.grading cannot be imported: {err}") from None
+
+    course = workdir / "course"
+    course.mkdir()
+    shutil.copy(snapshot / "nbgrader_config.py", course)
+    shutil.copytree(snapshot / "solutions", course / "solutions")
+    per_lab = {}
+    for lab in labs:
+        _, code, output = run_timed([*NBGRADER, "generate_assignment", lab, "--force"], course, 600)
+        if code != 0:
+            raise BenchmarkError(f"nbgrader generate_assignment {lab} failed:\n{tail(output)}")
+        submission = course / "submitted" / STUDENT / lab
+        submission.mkdir(parents=True)
+        shutil.copy(course / "solutions" / lab / f"{lab}.ipynb", submission / f"{lab}.ipynb")
+        auto_points = autograded_points(submission / f"{lab}.ipynb")
+        autograde, execution, score = [], [], None
+        for rep in range(repeat):
+            (result,) = grading.grade_lab(lab, course, students=[STUDENT], feedback=False,
+                                          echo=lambda *a: None)
+            if result.status != "graded":
+                raise BenchmarkError(f"nbgrader autograde {lab} --student {STUDENT} failed: "
+                                     f"{result.note}\n{tail(result.log)}")
+            autograde.append(result.seconds)
+            score = (result.score, result.max_score)
+            seconds = execute_notebook(submission / f"{lab}.ipynb", 60)
+            execution.append(seconds)
+            log(f"  autograde {rep + 1}/{repeat}  {lab:<10} autograde {result.seconds:6.1f} s"
+                f"  bare execution {seconds:6.1f} s  score {score[0]:g}/{score[1]:g}")
+        per_lab[lab] = {
+            "autograde_s": round(median(autograde), 2),
+            "execution_s": round(median(execution), 2),
+            "ratio": round(median(autograde) / median(execution), 3),
+            "score": score[0], "auto_points": auto_points, "max_score": score[1],
+            "autograde_runs_s": [round(x, 2) for x in autograde],
+            "execution_runs_s": [round(x, 2) for x in execution],
+        }
+        if score[0] < auto_points:
+            log(f"  WARNING: the {lab} solution scored {score[0]:g} of {auto_points:g} autograded points")
+    slowest = max(per_lab, key=lambda lab: per_lab[lab]["autograde_s"])
+    worst = max(per_lab, key=lambda lab: per_lab[lab]["ratio"])
+    return {
+        "metrics": {"autograde_s": per_lab[slowest]["autograde_s"],
+                    "autograde_over_execution": per_lab[worst]["ratio"]},
+        "details": {"slowest_lab": slowest, "worst_ratio_lab": worst, "per_lab": per_lab,
+                    "student": STUDENT, "via": "reciprocity.grading.grade_lab (feedback=False)"},
+    }
+
+
+def pytest_command() -> list[str]:
+    """The pytest command of the Makefile's `test` target, for this interpreter (no pip install)."""
+    result = subprocess.run(["make", "-n", "test", f"PYTHON={sys.executable}"], cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchmarkError(f"`make -n test` failed:\n{result.stdout}{result.stderr}")
+    joined = result.stdout.replace("\\\n", " ")
+    lines = [ln.strip() for ln in joined.splitlines() if " -m pytest" in ln]
+    if len(lines) != 1:
+        raise BenchmarkError(f"expected one pytest command in `make -n test`, got:\n{result.stdout}")
+    return shlex.split(lines[0])
+
+
+def measure_tests(repeat: int) -> dict:
+    """Wall-clock time of the Makefile's pytest command in the repository root."""
+    command = pytest_command()
+    runs, summary, failure = [], "", None
+    for rep in range(repeat):
+        seconds, code, output = run_timed(command, ROOT, TEST_TIMEOUT_S)
+        runs.append(seconds)
+        lines = [ln for ln in output.strip().splitlines() if ln.strip()]
+        summary = lines[-1].strip("= ") if lines else ""
+        log(f"  tests {rep + 1}/{repeat}  {seconds:7.1f} s  {summary}")
+        if code != 0:
+            why = f"timed out after {TEST_TIMEOUT_S} s" if code is None else f"exit {code}"
+            failure = f"the test suite failed ({why}); output tail:\n{tail(output)}"
+            break
+    out = {
+        "metrics": {"test_suite_s": round(median(runs), 1)},
+        "details": {"command": shlex.join(command), "runs_s": [round(x, 1) for x in runs],
+                    "summary": summary, "chromium": bool(shutil.which("chromium")),
+                    "note": "the pytest command of `make test`, without its pip install step"},
+    }
+    if failure:
+        out["error"] = failure
+    return out
+
+
+# --------------------------------------------------------------------------- report
+def goals_report(metrics: dict) -> dict:
+    report = {}
+    for name, limit in GOALS.items():
+        value = metrics.get(name)
+        report[name] = {"limit": limit, "value": value,
+                        "pass": None if value is None else bool(value <= limit)}
+    return report
+
+
+def derived(metrics: dict, details: dict) -> None:
+    """Ratios that need two measurements."""
+    execution = details.get("execution", {})
+    if "cold_build_s" in metrics and "execution_floor_s" in metrics and execution.get("complete"):
+        metrics["build_over_execution_floor"] = round(
+            metrics["cold_build_s"] / metrics["execution_floor_s"], 3)
+
+
+UNITS = {"_s": "s", "_ms": "ms"}
+
+
+def fmt(name: str, value) -> str:
+    if value is None:
+        return "-"
+    unit = next((u for suffix, u in UNITS.items() if name.endswith(suffix)), "")
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    if unit == "s":
+        return f"{value:.1f} s"
+    return f"{value:.3f}"
+
+
+def print_report(report: dict) -> None:
+    m = report["machine"]
+    print(f"\nReciprocity Online benchmark, {m['date']}")
+    print(f"{m['nproc']} CPU(s) {m['cpu_model']}, {m['memory_total_gb']} GB, Python {m['python']}, "
+          f"load average at start {m['load_average_start']}, repeat {report['settings']['repeat']}")
+    details = report["details"]
+    if "execution" in details:
+        print("\nBare execution per notebook (median):")
+        for nb, v in sorted(details["execution"]["per_notebook"].items(),
+                            key=lambda kv: -kv[1]["median_s"]):
+            print(f"  {nb:<50} {v['median_s']:7.1f} s")
+    if "autograde" in details:
+        print("\nAutograde of the solution per lab (median):")
+        for lab, v in details["autograde"]["per_lab"].items():
+            print(f"  {lab:<12} autograde {v['autograde_s']:6.1f} s   execution {v['execution_s']:6.1f} s"
+                  f"   ratio {v['ratio']:.2f}   score {v['score']:g} of {v['auto_points']:g} "
+                  f"autograded points ({v['max_score']:g} with written answers)")
+    if "widgets" in details:
+        print("\nWidget update times (ms):")
+        print(f"  {'widget':<30} {'p95':>8} {'median':>8} {'max':>8} {'updates':>8}")
+        for name, v in sorted(details["widgets"]["per_widget"].items(), key=lambda kv: -kv[1]["p95_ms"]):
+            print(f"  {name:<30} {v['p95_ms']:8.2f} {v['median_ms']:8.2f} {v['max_ms']:8.2f} "
+                  f"{v['updates']:8d}")
+    if "tests" in details:
+        print(f"\nTest suite: {details['tests']['command']}\n  {details['tests']['summary']}")
+    notes = {
+        "page_execution_max_s": details.get("execution", {}).get("slowest"),
+        "autograde_s": details.get("autograde", {}).get("slowest_lab"),
+        "autograde_over_execution": details.get("autograde", {}).get("worst_ratio_lab"),
+        "widget_update_p95_ms": details.get("widgets", {}).get("worst_widget"),
+    }
+    if details.get("execution") and not details["execution"]["complete"]:
+        notes["execution_floor_s"] = "subset of the notebooks (--notebooks)"
+    print(f"\n{'metric':<30} {'value':>12}   {'goal':>9}   {'result':<12} note")
+    for name in dict.fromkeys([*report["metrics"], *GOALS]):
+        value = report["metrics"].get(name)
+        goal = report["goals"].get(name)
+        status = "" if goal is None else ("not measured" if goal["pass"] is None
+                                          else "PASS" if goal["pass"] else "FAIL")
+        limit = f"<= {goal['limit']:g}" if goal else ""
+        print(f"{name:<30} {fmt(name, value):>12}   {limit:>9}   {status:<12} {notes.get(name) or ''}")
+    for name, error in report["errors"].items():
+        print(f"\nERROR in {name}: {error.splitlines()[0]}")
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/run.py",
+        description="Benchmark book builds, notebook execution, autograding, widget updates "
+                    "and the test suite on this machine (medians of repeated runs).",
+        epilog="Measurements: " + ", ".join(MEASUREMENTS) + ". See the module docstring for "
+               "what each one times.")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--repeat", type=int, metavar="N",
+                        help="repetitions of builds, executions and autogrades (default 3, or 1 "
+                             f"with --quick); widgets run {WIDGET_CYCLES_PER_REPEAT} x N cycles")
+    parser.add_argument("--widget-cycles", type=int, metavar="N",
+                        help=f"timed sweeps of every widget control (default {WIDGET_CYCLES_PER_REPEAT} x repeat)")
+    parser.add_argument("--test-repeat", type=int, default=1, metavar="N",
+                        help="repetitions of the test suite (default 1)")
+    parser.add_argument("--only", metavar="NAME[,NAME]",
+                        help=f"run only these measurements: {', '.join(MEASUREMENTS)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 repetition and no test suite (unless --only tests)")
+    parser.add_argument("--notebooks", metavar="PATTERN[,PATTERN]",
+                        help="execution: only book notebooks whose path contains PATTERN (or "
+                             "matches it as a glob); build_over_execution_floor is then not computed")
+    parser.add_argument("--labs", metavar="LAB[,LAB]", help="autograde: only these labs")
+    parser.add_argument("--keep-temp", action="store_true",
+                        help="keep the temporary copies (they are kept anyway after a failure)")
+    args = parser.parse_args(argv)
+    split = lambda text: [t.strip() for t in text.split(",") if t.strip()] if text else None  # noqa: E731
+    args.only = split(args.only)
+    args.notebooks = split(args.notebooks)
+    args.labs = split(args.labs)
+    unknown = sorted(set(args.only or []) - set(MEASUREMENTS))
+    if unknown:
+        parser.error(f"unknown measurement(s) {', '.join(unknown)}; choose from {', '.join(MEASUREMENTS)}")
+    if args.repeat is None:
+        args.repeat = 1 if args.quick else 3
+    if args.widget_cycles is None:
+        args.widget_cycles = WIDGET_CYCLES_PER_REPEAT * args.repeat
+    if min(args.repeat, args.test_repeat, args.widget_cycles) < 1:
+        parser.error("--repeat, --test-repeat and --widget-cycles must be at least 1")
+    if args.only:
+        args.selected = [m for m in MEASUREMENTS if m in args.only]
+    else:
+        args.selected = [m for m in MEASUREMENTS if not (args.quick and m == "tests")]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = {
+        "machine": machine_info(),
+        "settings": {"repeat": args.repeat, "test_repeat": args.test_repeat,
+                     "widget_cycles": args.widget_cycles,
+                     "measurements": args.selected, "quick": args.quick,
+                     "notebooks": args.notebooks, "labs": args.labs},
+        "metrics": {}, "goals": {}, "details": {}, "load_average_before": {}, "errors": {},
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="reciprocity-bench-"))
+    snapshot = None
+    keep = args.keep_temp
+    try:
+        if {"execution", "build", "autograde"} & set(args.selected):
+            # one snapshot of the repository for the whole run, so every measurement sees the same files
+            snapshot = copy_repository(workdir / "snapshot")
+        for name in args.selected:
+            report["load_average_before"][name] = loadavg()
+            log(f"[{name}] load average {report['load_average_before'][name]}")
+            start = time.perf_counter()
+            try:
+                if name == "widgets":
+                    result = measure_widgets(args.widget_cycles)
+                elif name == "execution":
+                    result = measure_execution(snapshot, args.repeat, args.notebooks)
+                elif name == "build":
+                    result = measure_build(snapshot, workdir, args.repeat)
+                elif name == "autograde":
+                    result = measure_autograde(snapshot, workdir, args.repeat, args.labs)
+                else:
+                    result = measure_tests(args.test_repeat)
+            except BenchmarkError as err:
+                result = {"error": str(err)}
+            if "error" in result:
+                report["errors"][name] = result["error"]
+                keep = True
+                log(f"[{name}] FAILED: {result['error']}")
+            report["metrics"].update(result.get("metrics", {}))
+            if "details" in result:
+                report["details"][name] = result["details"]
+            log(f"[{name}] done in {time.perf_counter() - start:.1f} s")
+    except KeyboardInterrupt:
+        report["errors"]["interrupted"] = "interrupted by the user (Ctrl-C)"
+    finally:
+        report["machine"]["load_average_end"] = loadavg()
+        if keep:
+            log(f"temporary files kept in {workdir}")
+            report["settings"]["temp_dir"] = str(workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    derived(report["metrics"], report["details"])
+    report["goals"] = goals_report(report["metrics"])
+    print_report(report)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
