@@ -34,3 +34,16 @@ def public_names(package_dir: Path, skip: set[str]) -> dict[str, str]:
                     isinstance(d, ast.Name) and d.id == "register" for d in node.decorator_list):
                 names[node.name] = module
     return names
+
+
+def lazy_getattr(package: str, where: dict[str, str]):
+    """A module ``__getattr__`` that imports ``package.<module>`` on first use of a name."""
+    import importlib
+
+    def __getattr__(name: str):
+        if name in where:
+            module = importlib.import_module(f"{package}.{where[name]}")
+            return getattr(module, name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

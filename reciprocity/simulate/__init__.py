@@ -10,10 +10,9 @@ here and imported lazily, so a chapter pays only for the simulator it uses.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
-from .._lazy import public_names
+from .._lazy import lazy_getattr, public_names
 from ._common import make_rng
 
 _WHERE = public_names(Path(__file__).parent, skip=set())
@@ -21,11 +20,7 @@ _WHERE = public_names(Path(__file__).parent, skip=set())
 __all__ = ["make_rng", *sorted(_WHERE)]
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _WHERE)
 
 
 def __dir__() -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from .._lazy import public_names
+from .._lazy import lazy_getattr, public_names
 from .core import BUILDERS, LIVE_NOTE, Explorer, control_values, register
 
 _WHERE = public_names(Path(__file__).parent, skip={"core", "svg"})
@@ -33,11 +33,7 @@ def load_all() -> dict:
     return BUILDERS
 
 
-def __getattr__(name: str):
-    if name in _WHERE:
-        module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _WHERE)
 
 
 def __dir__() -> list[str]:
