@@ -5,6 +5,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import data
+from ..plots import PALETTE
 from ..stats import proportion_ci
 from .core import Explorer, register
 from .svg import bar_chart
@@ -12,6 +13,7 @@ from .svg import bar_chart
 #: The five GGL arms, from the least to the most social pressure.
 GGL_ARMS = ["Control", "Civic Duty", "Hawthorne", "Self", "Neighbors"]
 PRIMARIES = ["p2000", "p2002", "p2004"]
+_ARM_COLOURS = dict(zip(GGL_ARMS, [PALETTE[7], PALETTE[5], PALETTE[2], PALETTE[1], PALETTE[3]]))
 
 
 def turnout_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,8 +74,3 @@ def turnout_explorer(frame: pd.DataFrame | None = None) -> Explorer:
                                        value=0.95, description="Interval"),
     }
     return Explorer(controls, render, title="Turnout by letter (Gerber, Green & Larimer 2008)")
-
-
-from ..plots import PALETTE  # noqa: E402  (kept next to its only use)
-
-_ARM_COLOURS = dict(zip(GGL_ARMS, [PALETTE[7], PALETTE[5], PALETTE[2], PALETTE[1], PALETTE[3]]))
