@@ -21,6 +21,9 @@ c.CourseDirectory.release_directory = "exercises"
 c.Execute.timeout = 60
 c.ExecutePreprocessor.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# Once the last cell has run, stop the kernel at once: a graceful shutdown
+# waits about a second for the kernel to tidy up, which grading never needs.
+c.Execute.shutdown_kernel = "immediate"
 
 # A student who deletes a test cell gets it back (graded as usual, not
 # "needs manual grade"); locked cells that were edited are restored anyway.

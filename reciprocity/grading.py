@@ -42,7 +42,8 @@ from traitlets import Bool
 __all__ = ["StudentResult", "StripHiddenTracebacks", "grade_lab", "export_grades", "summarise",
            "main"]
 
-_NBGRADER = [sys.executable, "-m", "nbgrader"]
+# nbgrader's own command line, started without its server extensions (see _nbgrader.py)
+_NBGRADER = [sys.executable, "-m", "reciprocity._nbgrader"]
 
 
 @dataclass

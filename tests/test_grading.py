@@ -61,3 +61,57 @@ def test_grade_lab_rejects_bad_arguments(tmp_path):
         grading.grade_lab("outreach", tmp_path, timeout=0)
     with pytest.raises(FileNotFoundError, match="no submissions"):
         grading.grade_lab("outreach", tmp_path, timeout=5)
+
+
+def _python(code):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_grading_uses_the_fast_nbgrader_launcher():
+    assert grading._NBGRADER[1:] == ["-m", "reciprocity._nbgrader"]
+
+
+def test_launcher_loads_nbgrader_apps_without_the_server_extensions():
+    out = _python(
+        "import sys\n"
+        "from reciprocity import _nbgrader\n"
+        "app = _nbgrader.load_app()\n"
+        "import nbgrader, nbgrader.apps.nbgraderapp as real\n"
+        "print(app is real.NbGraderApp, nbgrader.__version__)\n"
+        "print(sorted(m for m in ('jupyter_server', 'nbgrader.server_extensions')"
+        " if m in sys.modules))\n")
+    same, version = out.splitlines()[0].split()
+    assert same == "True"
+    from importlib.metadata import version as installed
+    assert version == installed("nbgrader")
+    assert out.splitlines()[1] == "[]"
+
+
+def test_launcher_runs_nbgrader_commands_and_passes_on_their_exit_status(tmp_path):
+    import subprocess
+    import sys
+
+    from importlib.metadata import version as installed
+
+    launcher = [sys.executable, "-m", "reciprocity._nbgrader"]
+    result = subprocess.run(launcher + ["--version"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"nbgrader version {installed('nbgrader')}" in result.stdout
+    # an empty folder has no such assignment: nbgrader fails, and so must the launcher
+    failed = subprocess.run(launcher + ["autograde", "no-such-lab", "--student=x"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1
+    assert "no-such-lab" in failed.stdout + failed.stderr
+
+
+def test_launcher_leaves_an_already_imported_nbgrader_alone():
+    out = _python("import nbgrader, sys\n"
+                  "from reciprocity import _nbgrader\n"
+                  "print(_nbgrader._register_package_without_extensions(),"
+                  " sys.modules['nbgrader'] is nbgrader)\n")
+    assert out.split() == ["False", "True"]

@@ -49,3 +49,26 @@ def test_requirements_pin_jupyter_book_below_2():
     requirements = (ROOT / "requirements.txt").read_text()
     match = re.search(r"^jupyter-book==(\d+)\.", requirements, flags=re.M)
     assert match and match.group(1) == "1"
+
+
+def test_package_import_is_light_and_submodules_load_on_use():
+    import sys
+
+    code = ("import sys, reciprocity\n"
+            "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'statsmodels') if m in sys.modules]\n"
+            "print(heavy)\n"
+            "print(callable(reciprocity.stats.proportion_ci), 'reciprocity.stats' in sys.modules)\n"
+            "from reciprocity import data\n"
+            "print(data.names()[0])\n"
+            "try:\n"
+            "    reciprocity.nonexistent\n"
+            "except AttributeError as err:\n"
+            "    print(err)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[]"
+    assert lines[1] == "True True"
+    assert lines[2] == "ggl2008"
+    assert "has no attribute 'nonexistent'" in lines[3]
