@@ -41,9 +41,11 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     temporary nbgrader course directory (``nbgrader_config.py`` and
     ``solutions/`` copied, ``nbgrader generate_assignment <lab>``, the
     solution notebook submitted as ``submitted/bench-solution/<lab>/``), the
-    time of ``nbgrader autograde <lab> --student bench-solution``, run through
-    ``reciprocity.grading.grade_lab`` (the course's own grading path: one
-    nbgrader subprocess per student, without feedback), which also checks the
+    wall-clock time of ``nbgrader autograde <lab> --student bench-solution``
+    as the course runs it, through ``reciprocity.grading.grade_lab``: one
+    subprocess per student running nbgrader's app via
+    ``reciprocity._nbgrader`` (interpreter start, imports, kernel start and
+    exit all included; without feedback). grade_lab also checks the
     submission was graded; the solution's score is reported.
     ``autograde_over_execution`` = autograde / bare nbclient execution of the
     same notebook. The headline numbers are the slowest lab and the worst
