@@ -8,13 +8,14 @@ should execute in a couple of seconds.
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Callable
 
 import numpy as np
 from IPython.core.formatters import format_display_data
 from IPython.display import display as _display
 
-__all__ = ["glue"]
+__all__ = ["glue", "parameter_defaults"]
 
 _GLUE_PREFIX = "application/papermill.record/"
 
@@ -40,3 +41,17 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     prefix = "" if display else _GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
     _display({prefix + key: val for key, val in bundle.items()}, raw=True, metadata=metadata)
+
+
+def parameter_defaults(func: Callable) -> dict[str, Any]:
+    """The default value of each keyword of ``func``, e.g. a simulator's calibration.
+
+    Chapters glue a model's assumptions from here, so the prose that states
+    them cannot drift from the code that uses them.
+
+    >>> from reciprocity.simulate import simulate_community
+    >>> parameter_defaults(simulate_community)["base_rate"]
+    0.297
+    """
+    return {name: p.default for name, p in inspect.signature(func).parameters.items()
+            if p.default is not inspect.Parameter.empty}

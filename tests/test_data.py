@@ -72,6 +72,15 @@ def test_ggl_turnout_and_arm_sizes_match_the_paper():
         assert round(by_arm.loc[arm, "mean"], 3) == rate
 
 
+def test_simulators_calibrated_to_ggl_use_its_control_turnout():
+    """Chapter 11's community model starts members at the GGL control turnout."""
+    from reciprocity.book import parameter_defaults
+    from reciprocity.simulate import simulate_community
+
+    control = data.load("ggl2008").query("treatment == 'Control'")["voted"].mean()
+    assert parameter_defaults(simulate_community)["base_rate"] == round(control, 3)
+
+
 def test_thornton_incentive_raises_learning_result_from_339_to_789_percent():
     hiv = data.load("thornton2008").dropna(subset=["got", "any"])
     by_incentive = hiv.groupby("any")["got"].agg(["mean", "size"])

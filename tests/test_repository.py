@@ -72,3 +72,12 @@ def test_package_import_is_light_and_submodules_load_on_use():
     assert lines[1] == "True True"
     assert lines[2] == "ggl2008"
     assert "has no attribute 'nonexistent'" in lines[3]
+
+
+def test_parameter_defaults_lists_only_keywords_with_defaults():
+    from reciprocity.book import parameter_defaults
+
+    def model(n, *, rate=0.2, weight=1.5, rng=None):
+        return n
+
+    assert parameter_defaults(model) == {"rate": 0.2, "weight": 1.5, "rng": None}
