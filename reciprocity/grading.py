@@ -83,19 +83,26 @@ def _config_dirs(course_dir: Path) -> tuple[str, str]:
 
 
 def _run(args: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
-    """Run a command in its own process group; kill the whole group on timeout."""
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out
-    except subprocess.TimeoutExpired:
+    """Run a command in its own process group; kill the whole group on timeout.
+
+    The output goes to a temporary file, not a pipe: a process that a
+    student's code leaves running inherits the output and would hold a pipe
+    open, keeping us waiting long after the run itself has ended.
+    """
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as log:
+        proc = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         try:
-            os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and the kernel it started
-        except ProcessLookupError:
-            pass
-        out, _ = proc.communicate()
-        return None, out or ""
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and whatever it started
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            code = None
+        log.seek(0)
+        return code, log.read()
 
 
 def _glob_escape(student: str) -> str:

@@ -4,7 +4,9 @@ The probe assignment checks, from inside the grading kernel, everything a
 kernel started by nbgrader itself would see: the notebook's folder as the
 working directory, files copied from the source folder, NBGRADER_EXECUTION,
 a clean namespace and execution counts from 1. It is graded with the early
-kernel and without it, and must score the same.
+kernel and without it, and must score the same. Two more assignments check
+that a run over the per-student limit is killed with its kernel, and that a
+process a student's code leaves running does not hold up the grader.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from importlib.metadata import version as installed
 
 import nbformat
@@ -22,6 +25,7 @@ from conftest import ROOT
 from reciprocity import _nbgrader, grading
 
 LAUNCHER = [sys.executable, "-m", "reciprocity._nbgrader"]
+LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
 
 PROBES = {
     "probe_folder": "from pathlib import Path\n"
@@ -65,13 +69,34 @@ def probe_course(tmp_path_factory):
     source.mkdir(parents=True)
     nbformat.write(_probe_notebook(), source / "probe.ipynb")
     (source / "extra.txt").write_text("copied from the source folder")
-    proc = subprocess.run(LAUNCHER + ["generate_assignment", "probe", "--force"], cwd=course,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for student in ("early", "usual"):
-        folder = course / "submitted" / student / "probe"
+    # a second assignment whose only cell outlasts any sensible per-student limit
+    sleeper = new_notebook(cells=[new_code_cell("import time\ntime.sleep(120)")])
+    sleeper.cells[0].metadata["nbgrader"] = {"grade": True, "grade_id": "sleep", "locked": True,
+                                             "points": 1, "schema_version": 3,
+                                             "solution": False, "task": False}
+    sleeper.metadata["kernelspec"] = _probe_notebook().metadata["kernelspec"]
+    (course / "solutions" / "sleeper").mkdir()
+    nbformat.write(sleeper, course / "solutions" / "sleeper" / "sleeper.ipynb")
+    # a third whose student adds a cell that leaves a process running
+    simple = new_notebook(cells=[new_code_cell("assert True")])
+    simple.cells[0].metadata["nbgrader"] = dict(sleeper.cells[0].metadata["nbgrader"],
+                                                grade_id="simple")
+    simple.metadata["kernelspec"] = sleeper.metadata["kernelspec"]
+    (course / "solutions" / "simple").mkdir()
+    nbformat.write(simple, course / "solutions" / "simple" / "simple.ipynb")
+    for lab in ("probe", "sleeper", "simple"):
+        proc = subprocess.run(LAUNCHER + ["generate_assignment", lab, "--force"], cwd=course,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    for student, lab in (("early", "probe"), ("usual", "probe"), ("slow", "sleeper")):
+        folder = course / "submitted" / student / lab
         folder.mkdir(parents=True)
-        shutil.copy(course / "exercises" / "probe" / "probe.ipynb", folder)
+        shutil.copy(course / "exercises" / lab / f"{lab}.ipynb", folder)
+    released = nbformat.read(course / "exercises" / "simple" / "simple.ipynb", as_version=4)
+    escape = f"import subprocess\nsubprocess.Popen({LINGER!r}, start_new_session=True)"
+    released.cells.insert(0, new_code_cell(escape))
+    (course / "submitted" / "daemon" / "simple").mkdir(parents=True)
+    nbformat.write(released, course / "submitted" / "daemon" / "simple" / "simple.ipynb")
     return course
 
 
@@ -99,18 +124,22 @@ def test_grading_kernel_sees_what_nbgrader_would_give_it(probe_course, monkeypat
     assert os.path.realpath(started_in) == os.path.realpath(expected)
 
 
-def _kernels_in(folder):
-    """ipykernel processes whose working directory is inside `folder`."""
+def _processes_in(folder, marker: bytes):
+    """Processes whose command line contains `marker` and whose working folder is in `folder`."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        if b"ipykernel" in cmdline and cwd.startswith(str(folder)):
+        if marker in cmdline and (cwd + os.sep).startswith(str(folder) + os.sep):
             found.append(int(pid))
     return found
+
+
+def _kernels_in(folder):
+    return _processes_in(folder, b"ipykernel")
 
 
 def test_early_kernel_is_stopped_when_nbgrader_fails_before_executing(tmp_path):
@@ -120,6 +149,35 @@ def test_early_kernel_is_stopped_when_nbgrader_fails_before_executing(tmp_path):
     assert failed.returncode == 1
     assert "no-such-lab" in failed.stdout + failed.stderr
     assert _kernels_in(tmp_path) == []
+
+
+def test_a_run_over_the_student_limit_is_stopped_and_its_kernel_goes_too(probe_course):
+    (result,) = grading.grade_lab("sleeper", probe_course, students=["slow"], timeout=60,
+                                  student_timeout=8, feedback=False, echo=lambda *a: None)
+    assert result.status == "failed"
+    assert "limit" in result.note
+    # the kernel runs in its own session; it exits once it sees its parent gone
+    deadline = time.monotonic() + 15
+    while _kernels_in(probe_course) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _kernels_in(probe_course) == []
+
+
+def _lingering(folder):
+    return [pid for pid in _processes_in(folder, " ".join(LINGER).encode())]
+
+
+def test_a_process_left_running_by_the_student_does_not_hold_up_grading(probe_course):
+    try:
+        (result,) = grading.grade_lab("simple", probe_course, students=["daemon"],
+                                      student_timeout=20, feedback=False, echo=lambda *a: None)
+        # the run is over (graded, not stopped at the limit) while the process lives on
+        assert result.status == "graded", result.note
+        assert result.score == 1
+        assert _lingering(probe_course)
+    finally:
+        for pid in _lingering(probe_course):
+            os.kill(pid, 9)
 
 
 class _FakeKernel:
