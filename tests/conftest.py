@@ -21,6 +21,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 JUPYTER_BOOK = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
 
 
+def run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (clean ``sys.modules``); its stdout, or fail the test."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def _copy_ignore(directory: str, names: list[str]) -> set[str]:
     skip = {"_build", ".git", "node_modules", ".pytest_cache", "__pycache__",
             "test-artifacts", ".ipynb_checkpoints", ".hypothesis"}

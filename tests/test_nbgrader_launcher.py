@@ -19,9 +19,9 @@ from importlib.metadata import version as installed
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import ROOT
+from conftest import ROOT, run_python
 from reciprocity import _nbgrader, grading
 
 LAUNCHER = [sys.executable, "-m", "reciprocity._nbgrader"]
@@ -38,52 +38,42 @@ PROBES = {
 }
 
 
-def _python(code):
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
-def _probe_notebook():
-    cells = [new_markdown_cell("Probe of the grading kernel.")]
-    for grade_id, code in PROBES.items():
+def _graded_notebook(tests: dict[str, str], extra_cells=()):
+    """A source notebook: one locked 1-point test cell per (grade_id, code), then extra cells."""
+    cells = []
+    for grade_id, code in tests.items():
         cell = new_code_cell(code)
         cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True,
                                      "points": 1, "schema_version": 3, "solution": False,
                                      "task": False}
         cells.append(cell)
-    # IPython's directory history starts where the kernel started: tells the two paths apart
-    cells.append(new_code_cell("print(_dh[0])"))
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = new_notebook(cells=[*cells, *extra_cells])
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     return nb
+
+
+def _write_source(course, lab, nb):
+    folder = course / "solutions" / lab
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{lab}.ipynb")
+    return folder
 
 
 @pytest.fixture(scope="module")
 def probe_course(tmp_path_factory):
     course = tmp_path_factory.mktemp("probe-course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    source = course / "solutions" / "probe"
-    source.mkdir(parents=True)
-    nbformat.write(_probe_notebook(), source / "probe.ipynb")
+    # IPython's directory history starts where the kernel started: tells the two paths apart
+    probe = _graded_notebook(PROBES, [new_code_cell("print(_dh[0])")])
+    source = _write_source(course, "probe", probe)
     (source / "extra.txt").write_text("copied from the source folder")
     # a second assignment whose only cell outlasts any sensible per-student limit
-    sleeper = new_notebook(cells=[new_code_cell("import time\ntime.sleep(120)")])
-    sleeper.cells[0].metadata["nbgrader"] = {"grade": True, "grade_id": "sleep", "locked": True,
-                                             "points": 1, "schema_version": 3,
-                                             "solution": False, "task": False}
-    sleeper.metadata["kernelspec"] = _probe_notebook().metadata["kernelspec"]
-    (course / "solutions" / "sleeper").mkdir()
-    nbformat.write(sleeper, course / "solutions" / "sleeper" / "sleeper.ipynb")
+    _write_source(course, "sleeper", _graded_notebook({"sleep": "import time\ntime.sleep(120)"}))
     # a third whose student adds a cell that leaves a process running
-    simple = new_notebook(cells=[new_code_cell("assert True")])
-    simple.cells[0].metadata["nbgrader"] = dict(sleeper.cells[0].metadata["nbgrader"],
-                                                grade_id="simple")
-    simple.metadata["kernelspec"] = sleeper.metadata["kernelspec"]
-    (course / "solutions" / "simple").mkdir()
-    nbformat.write(simple, course / "solutions" / "simple" / "simple.ipynb")
+    _write_source(course, "simple", _graded_notebook({"simple": "assert True"}))
     for lab in ("probe", "sleeper", "simple"):
         proc = subprocess.run(LAUNCHER + ["generate_assignment", lab, "--force"], cwd=course,
                               capture_output=True, text=True, timeout=300)
@@ -234,7 +224,7 @@ def test_grading_uses_the_launcher():
 
 
 def test_launcher_loads_nbgrader_apps_without_the_server_extensions():
-    out = _python(
+    out = run_python(
         "import sys\n"
         "from reciprocity import _nbgrader\n"
         "app = _nbgrader.load_app()\n"
@@ -254,7 +244,7 @@ def test_launcher_prints_nbgrader_version():
 
 
 def test_launcher_leaves_an_already_imported_nbgrader_alone():
-    out = _python("import nbgrader, sys\n"
+    out = run_python("import nbgrader, sys\n"
                   "from reciprocity import _nbgrader\n"
                   "print(_nbgrader._register_package_without_extensions(),"
                   " sys.modules['nbgrader'] is nbgrader)\n")
@@ -262,7 +252,7 @@ def test_launcher_leaves_an_already_imported_nbgrader_alone():
 
 
 def test_kernel_specs_are_found_without_importing_ipython():
-    out = _python("import sys\n"
+    out = run_python("import sys\n"
                   "from reciprocity import _nbgrader\n"
                   "spec = _nbgrader._kernel_spec_manager().get_kernel_spec('python3')\n"
                   "print(spec.language, 'IPython' in sys.modules)\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from conftest import ROOT
+from conftest import ROOT, run_python
 
 
 def quick_start_commands() -> list[str]:
@@ -52,8 +52,6 @@ def test_requirements_pin_jupyter_book_below_2():
 
 
 def test_package_import_is_light_and_submodules_load_on_use():
-    import sys
-
     code = ("import sys, reciprocity\n"
             "heavy = [m for m in ('pandas', 'scipy', 'matplotlib', 'statsmodels') if m in sys.modules]\n"
             "print(heavy)\n"
@@ -64,10 +62,7 @@ def test_package_import_is_light_and_submodules_load_on_use():
             "    reciprocity.nonexistent\n"
             "except AttributeError as err:\n"
             "    print(err)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = run_python(code).splitlines()
     assert lines[0] == "[]"
     assert lines[1] == "True True"
     assert lines[2] == "ggl2008"
