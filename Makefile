@@ -1,24 +1,50 @@
-# Two entry points, both safe on a fresh machine with Python 3.11:
-#   make book   install what the book needs, then build it into _build/html
-#   make test   install what the tests need, then run every test
+# Two entry points, safe on a fresh Debian or Ubuntu machine with python3,
+# python3-venv and make (see README, "Quick start"):
+#   make book   create .venv if needed, install what the book needs, build it into _build/html
+#   make test   the same environment, then run every test
+#
+# Both use the project's own virtual environment (.venv), made from whichever
+# python3 is first on PATH, so they work with Debian's externally managed
+# python3 (PEP 668) and whether or not another virtual environment is active.
 PYTHON ?= python3
+VENV ?= .venv
 PIP_FLAGS ?= --quiet --disable-pip-version-check
+VENV_PYTHON := $(abspath $(VENV))/bin/python
+# Recipes run with the project's environment first on PATH, as if activated.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export VIRTUAL_ENV := $(abspath $(VENV))
+unexport PYTHONHOME
 # jupyter-book has no `python -m` entry point; run its CLI with the same interpreter
-JUPYTER_BOOK = $(PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+JUPYTER_BOOK = $(VENV_PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+# nbval re-executes every book notebook with one BLAS/OpenMP thread, while
+# tools/execute_notebooks.py stores outputs with the machine's default: the
+# comparison proves stored outputs do not depend on the numerical set-up.
+ONE_THREAD = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: install book test clean
+.PHONY: venv install book test clean
 
-install:
-	$(PYTHON) -m pip install $(PIP_FLAGS) -r requirements.txt
+# The stamp records that the requirements were installed into this .venv;
+# it is remade when requirements.txt or pyproject.toml change.
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) tools/check_python.py
+	@test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create $(VENV) with $(PYTHON) -m venv."; \
+	  echo "On Debian or Ubuntu: sudo apt-get install python3-venv (then run make again)."; \
+	  rm -rf $(VENV); exit 1; }
+	$(VENV_PYTHON) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV_PYTHON) -m pip install $(PIP_FLAGS) -r requirements.txt
+	@touch $@
 
-book: install
+venv install: $(VENV)/.installed
+
+book: $(VENV)/.installed
 	$(JUPYTER_BOOK) build . -W -n --keep-going
 
-# Unit, simulator and widget tests; nbval on every book notebook; the book
+# Unit, simulator and explorer tests; nbval on every book notebook; the book
 # build and browser checks; nbgrader end to end. Two workers; each notebook
 # and each test module stays in one worker (loadscope).
-test: install
-	$(PYTHON) -m pytest -n 2 --dist loadscope tests book \
+test: $(VENV)/.installed
+	$(ONE_THREAD) $(VENV_PYTHON) -m pytest -n 2 --dist loadscope tests book \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 clean:

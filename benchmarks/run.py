@@ -122,7 +122,7 @@ STUDENT = "bench-solution"
 BUILD_TIMEOUT_S = 1500
 TEST_TIMEOUT_S = 5400
 LOG_TAIL = 6000
-COPY_SKIP = {"_build", ".git", "node_modules", ".pytest_cache", "__pycache__", "test-artifacts",
+COPY_SKIP = {"_build", ".git", ".venv", "node_modules", ".pytest_cache", "__pycache__", "test-artifacts",
              ".ipynb_checkpoints", ".hypothesis", ".benchmarks", "gradebook.db", "submitted",
              "autograded", "feedback"}
 

@@ -15,9 +15,37 @@ import numpy as np
 from IPython.core.formatters import format_display_data
 from IPython.display import display as _display
 
-__all__ = ["glue", "parameter_defaults"]
+__all__ = ["glue", "parameter_defaults", "stable", "SIGNIFICANT_DIGITS"]
 
 _GLUE_PREFIX = "application/papermill.record/"
+
+#: Glued floats keep this many significant digits: far more than any page
+#: shows, far fewer than the last bits that differ between machines, BLAS
+#: builds and thread counts (stored outputs must be the same everywhere).
+SIGNIFICANT_DIGITS = 10
+
+
+def stable(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
+    """``value`` with every float rounded to ``digits`` significant digits.
+
+    numpy scalars become Python numbers (numpy 2 prints ``np.float64(...)``,
+    which glue's format specs such as ``:.1%`` cannot parse); tuples, lists
+    and dicts are rounded element by element. Other values pass unchanged.
+
+    >>> stable(0.37138025692243326)
+    0.3713802569
+    >>> stable((1 / 3, 2))
+    (0.3333333333, 2)
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return float(f"{value:.{digits}g}") if np.isfinite(value) else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(stable(item, digits) for item in value)
+    if isinstance(value, dict):
+        return {key: stable(item, digits) for key, item in value.items()}
+    return value
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -33,10 +61,7 @@ def glue(name: str, value: Any, display: bool = False) -> None:
         Also show the value in the cell output. Off by default (myst_nb's is on),
         because the book glues numbers for the prose, not for show.
     """
-    if isinstance(value, np.generic):
-        # numpy 2 scalars print as ``np.float64(...)``, which glue's
-        # format specs (``:.1%``) cannot parse.
-        value = value.item()
+    value = stable(value)
     bundle, metadata = format_display_data(value)
     prefix = "" if display else _GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}

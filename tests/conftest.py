@@ -30,7 +30,7 @@ def run_python(code: str) -> str:
 
 
 def _copy_ignore(directory: str, names: list[str]) -> set[str]:
-    skip = {"_build", ".git", "node_modules", ".pytest_cache", "__pycache__",
+    skip = {"_build", ".git", ".venv", "node_modules", ".pytest_cache", "__pycache__",
             "test-artifacts", ".ipynb_checkpoints", ".hypothesis"}
     return {n for n in names if n in skip or n.endswith(".egg-info")}
 
@@ -137,7 +137,8 @@ def site(built_book):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
+        message = (f"browser tests skipped: Chromium not found at {CHROMIUM}; install it with "
+                   "`sudo apt-get install chromium` (Ubuntu: chromium-browser)")
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

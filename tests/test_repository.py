@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 from conftest import ROOT, run_python
 
@@ -11,8 +12,31 @@ def quick_start_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```[a-z]*\n(.*?)```", section, flags=re.S)
-    assert len(blocks) == 1, "Quick start holds exactly one fenced code block"
-    return [line.strip() for line in blocks[0].splitlines() if line.strip() and not line.startswith("#")]
+    assert len(blocks) == 2, "Quick start holds two fenced blocks: prerequisites, then the commands"
+    return [line.strip() for line in blocks[1].splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_quick_start_names_the_system_prerequisites():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    prerequisites = re.findall(r"```[a-z]*\n(.*?)```", section, flags=re.S)[0]
+    for package in ("python3-venv", "make", "chromium"):
+        assert package in prerequisites
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3-venv" in ci and "chromium" in ci, "CI installs what the README tells a newcomer to"
+    assert "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" in ci
+
+
+def test_make_refuses_an_unsupported_python_with_advice(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_python.py")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, "the interpreter running the tests is a supported one"
+    fake = tmp_path / "old.py"
+    fake.write_text("import sys, runpy\nsys.version_info = (3, 9, 0, 'final', 0)\n"
+                    f"runpy.run_path({str(ROOT / 'tools' / 'check_python.py')!r}, run_name='__main__')\n")
+    result = subprocess.run([sys.executable, str(fake)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "needs Python 3.11 or 3.12" in result.stderr and "make PYTHON=" in result.stderr
 
 
 def test_quick_start_has_exactly_two_commands():
@@ -22,7 +46,7 @@ def test_quick_start_has_exactly_two_commands():
 def test_ci_runs_the_readme_test_command_verbatim():
     script = (ROOT / ".ci" / "run").read_text().splitlines()
     commands = [line.strip() for line in script if line.strip() and not line.lstrip().startswith("#")]
-    assert commands[-1] == quick_start_commands()[1]
+    assert commands[-2:] == quick_start_commands()
 
 
 def test_make_targets_exist_for_both_commands():
