@@ -16,7 +16,7 @@ def public_names(package_dir: Path, skip: set[str]) -> dict[str, str]:
     """Map each public name to the module (file stem) that defines it.
 
     A module's public names are its ``__all__`` entries, plus the functions it
-    decorates with ``@register``.
+    decorates with ``@register`` or ``@register(...)``.
     """
     names: dict[str, str] = {}
     for path in sorted(package_dir.glob("*.py")):
@@ -31,9 +31,16 @@ def public_names(package_dir: Path, skip: set[str]) -> dict[str, str]:
                     if isinstance(element, ast.Constant) and isinstance(element.value, str):
                         names[element.value] = module
             elif isinstance(node, ast.FunctionDef) and any(
-                    isinstance(d, ast.Name) and d.id == "register" for d in node.decorator_list):
+                    _is_register(d) for d in node.decorator_list):
                 names[node.name] = module
     return names
+
+
+def _is_register(decorator: ast.expr) -> bool:
+    """``@register`` or ``@register(...)``."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    return isinstance(decorator, ast.Name) and decorator.id == "register"
 
 
 def lazy_getattr(package: str, where: dict[str, str]):

@@ -15,7 +15,7 @@ import numpy as np
 from IPython.core.formatters import format_display_data
 from IPython.display import display as _display
 
-__all__ = ["glue", "parameter_defaults", "stable", "SIGNIFICANT_DIGITS"]
+__all__ = ["glue", "glue_comparison", "parameter_defaults", "stable", "SIGNIFICANT_DIGITS"]
 
 _GLUE_PREFIX = "application/papermill.record/"
 
@@ -66,6 +66,35 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     prefix = "" if display else _GLUE_PREFIX
     metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
     _display({prefix + key: val for key, val in bundle.items()}, raw=True, metadata=metadata)
+
+
+#: Field of a ProportionComparison -> suffix of its glue name in :func:`glue_comparison`.
+COMPARISON_FIELDS = {
+    "rate_a": "rate_a", "rate_b": "rate_b", "difference": "diff", "relative_lift": "lift",
+    "p_value": "p", "fisher_p_value": "fisher_p",
+}
+
+
+def glue_comparison(prefix: str, comparison) -> None:
+    """Glue every field of a two-arm comparison under ``prefix``.
+
+    ``comparison`` is a :class:`reciprocity.stats.ProportionComparison`. The
+    names are ``{prefix}_rate_a``, ``_rate_b``, ``_diff`` (a proportion; show
+    it in points with ``{glue:text}`{prefix}_diff_pts:+.1f```), ``_diff_pts``,
+    ``_diff_low``, ``_diff_high`` (the interval, proportions), ``_diff_low_pts``,
+    ``_diff_high_pts``, ``_lift`` (relative), ``_p`` (z-test) and ``_fisher_p``.
+
+    >>> from reciprocity import stats
+    >>> glue_comparison("ch09_cold", stats.compare_proportions(3, 50, 13, 50))  # doctest: +SKIP
+    """
+    for field, suffix in COMPARISON_FIELDS.items():
+        glue(f"{prefix}_{suffix}", getattr(comparison, field))
+    low, high = comparison.ci
+    glue(f"{prefix}_diff_low", low)
+    glue(f"{prefix}_diff_high", high)
+    glue(f"{prefix}_diff_pts", 100 * comparison.difference)
+    glue(f"{prefix}_diff_low_pts", 100 * low)
+    glue(f"{prefix}_diff_high_pts", 100 * high)
 
 
 def parameter_defaults(func: Callable) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Behaviour of the explorers for insights 9, 10, 11 and 14.
+"""Behaviour of the explorers for insights 10, 11 and 14.
 
 The generic sweep over every registered builder (each control at its extremes,
 timing) lives in test_widgets.py; these tests check that each explorer shows
@@ -11,12 +11,10 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import fisher_exact
 
 from reciprocity import data
 from reciprocity.simulate import community_grid
 from reciprocity.widgets.community import LEVELS, community_norms_explorer
-from reciprocity.widgets.face import photo_reply_explorer
 from reciprocity.widgets.identity import (LADDER_STEPS, difference_chart, ladder_table,
                                           visibility_ladder_explorer)
 from reciprocity.widgets.incentives import (dose_response, incentive_bands,
@@ -31,30 +29,6 @@ def ggl():
 @pytest.fixture(scope="module")
 def thornton():
     return data.load("thornton2008")
-
-
-# -- insight 9: photo explorer -------------------------------------------------
-
-def test_photo_explorer_reports_fisher_p_of_the_entered_counts():
-    explorer = photo_reply_explorer()
-    _, expected = fisher_exact([[13, 37], [3, 47]])
-    assert f"Fisher's exact p = <b>{expected:.3f}</b>" in explorer.panel.value
-    explorer.controls["replies_with"].value = 30
-    _, expected = fisher_exact([[30, 20], [3, 47]])
-    assert f"<b>{expected:.3f}</b>" in explorer.panel.value
-
-
-def test_photo_explorer_caps_replies_at_emails_sent():
-    explorer = photo_reply_explorer()
-    explorer.controls["replies_with"].value = 120   # more replies than the 50 sent
-    assert "capped" in explorer.panel.value
-    assert "+94.0%" in explorer.panel.value          # 50/50 - 3/50
-
-
-def test_photo_explorer_explains_when_no_sample_size_exists():
-    explorer = photo_reply_explorer()
-    explorer.controls["replies_without"].value = 0
-    assert "sample size needs two different rates" in explorer.panel.value
 
 
 # -- insight 10: visibility ladder ---------------------------------------------

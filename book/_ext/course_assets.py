@@ -1,5 +1,8 @@
 """Small fixes to the pages' scripts, applied when the book is built.
 
+- pages with an explorer (a ``reciprocity-explorer`` div, the HTML half of
+  :class:`reciprocity.explorers.Explorer`'s output) load the vendored Vega,
+  Vega-Lite and vega-embed, deferred; other pages load none of it;
 - citation lists get ARIA roles that accessibility checkers accept;
 - sphinx-thebe registers its inline configuration script once per read
   phase; with Jupyter Book that can happen twice, and the second copy throws
@@ -38,10 +41,26 @@ def _fix_bibliography_roles(app, pagename, templatename, context, doctree) -> No
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+#: Loaded in this order on pages with an explorer (book/_static/vega, tools/vendor_js.py).
+VEGA_SCRIPTS = ("vega/vega.min.js", "vega/vega-lite.min.js", "vega/vega-embed.min.js")
+
+
+def _add_vega_where_needed(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body") or ""
+    if 'class="reciprocity-explorer"' not in body:
+        return
+    # Called inside html-page-context, add_js_file adds to this page only.
+    # Deferred scripts run in order, before DOMContentLoaded, when each
+    # explorer's inline script draws it.
+    for offset, script in enumerate(VEGA_SCRIPTS):
+        app.add_js_file(script, priority=600 + offset, loading_method="defer")
+
+
 def setup(app):
     # Run first: Sphinx stops calling html-page-context handlers after the
     # first one that returns a template name.
     app.connect("html-page-context", _dedupe_scripts, priority=1)
     app.connect("html-page-context", _fix_bibliography_roles, priority=1)
+    app.connect("html-page-context", _add_vega_where_needed, priority=1)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -1,0 +1,272 @@
+"""The shared shape of every explorer: one Vega-Lite chart that runs in the browser.
+
+An explorer is defined once, in Python, with Altair: the data it needs are
+computed by the package and embedded in the spec, its controls are Vega-Lite
+parameters bound to inputs, and every number that depends on a control is a
+Vega expression (where a closed form exists) or a lookup in a table the
+package precomputed over the control's grid. Nothing runs in a kernel when a
+reader moves a control, so the explorer answers on the static book page, in
+JupyterLab, Binder or Colab alike.
+
+:class:`Explorer` displays as two things at once: the Vega-Lite spec (which
+JupyterLab draws natively) and an HTML ``<div>`` with a ``vegaEmbed`` call,
+which the book serves with its own copy of Vega (see ``book/_ext/course_assets.py``).
+
+Builders register themselves with :func:`register`, together with the parity
+cases the browser tests check: settings of the controls and the text the
+explorer must then show, computed by :mod:`reciprocity.stats` or a simulator.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import altair as alt
+
+from ..book import stable
+
+__all__ = ["Explorer", "Case", "Control", "register", "EXPLORERS", "PARITY", "embed_html",
+           "SPEC_DIGITS", "FONT_SIZE", "readout", "VEGA_MIMETYPE", "CHART_WIDTH"]
+
+VEGA_MIMETYPE = "application/vnd.vegalite.v6+json"
+#: Floats embedded in a spec keep this many significant digits: enough for any
+#: readout, small pages, and the same stored output on every machine.
+SPEC_DIGITS = 6
+#: Smallest chart text, in px: readable on a 390 px phone screen.
+FONT_SIZE = 12
+#: Width of a single chart, in px: fits a phone held upright (390 px) with margins.
+CHART_WIDTH = 300
+
+#: name -> zero-argument builder; filled by :func:`register`.
+EXPLORERS: dict[str, Callable[[], "Explorer"]] = {}
+#: name -> function returning the explorer's parity cases.
+PARITY: dict[str, Callable[[], list["Case"]]] = {}
+
+# Pinned to the versions vendored in book/_static/vega (package.json). Used
+# only where a page has no Vega of its own (a notebook front end that renders
+# the HTML but not the Vega-Lite spec); the book never takes this path.
+_FALLBACK_SCRIPTS = [
+    "https://cdn.jsdelivr.net/npm/vega@6.4.0/build/vega.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-lite@6.4.1/build/vega-lite.min.js",
+    "https://cdn.jsdelivr.net/npm/vega-embed@7.3.0/build/vega-embed.min.js",
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A state of an explorer and what it must show there.
+
+    Parameters
+    ----------
+    settings : mapping of control name -> value
+        Controls not named keep their starting values.
+    expect : list of str
+        Each string must appear, whole, in one line of the explorer's text
+        (axis titles, labels, readouts) once the controls are set.
+    """
+
+    settings: Mapping[str, Any]
+    expect: list[str]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A bound Vega-Lite parameter, as the reader meets it."""
+
+    name: str
+    kind: str  # "range", "select", "radio" or "checkbox"
+    label: str
+    value: Any
+    options: list = field(default_factory=list)  # select, radio; (min, max, step) for range
+
+    def sweep(self) -> list:
+        """Extreme and representative values (for tests and the benchmark)."""
+        if self.kind == "range":
+            low, high, step = self.options
+            middle = low + round((high - low) / 2 / step) * step
+            return [low, high, stable(middle)]
+        if self.kind == "checkbox":
+            return [not self.value, self.value]
+        return list(self.options)
+
+
+def register(builder: Callable[..., "Explorer"] | None = None, *,
+             cases: Callable[[], list[Case]] | None = None):
+    """Record a builder (callable with no arguments) and its parity cases.
+
+    Use as ``@register`` or ``@register(cases=my_cases)``.
+    """
+    def decorate(func):
+        EXPLORERS[func.__name__] = func
+        if cases is not None:
+            PARITY[func.__name__] = cases
+        return func
+
+    return decorate(builder) if builder is not None else decorate
+
+
+def _round_floats(value: Any) -> Any:
+    if isinstance(value, float):
+        return stable(value, SPEC_DIGITS)
+    if isinstance(value, list):
+        return [_round_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _round_floats(v) for k, v in value.items()}
+    return value
+
+
+def readout(lines: Iterable[str], *, width: int = CHART_WIDTH, size: int = FONT_SIZE,
+            weight: str = "normal") -> alt.Chart:
+    """A block of text lines, each a Vega expression, that redraws with the controls.
+
+    Parameters
+    ----------
+    lines : iterable of str
+        Vega expressions that evaluate to one line of text each, e.g.
+        ``"'Difference: ' + format(diff, '+.1%')"``. They may use the
+        explorer's parameters by name.
+
+    Returns
+    -------
+    altair.Chart
+        A text chart to stack under the explorer's plot (``alt.vconcat``).
+    """
+    lines = list(lines)
+    rows = [{"line": i} for i in range(len(lines))]
+    chart = alt.Chart(alt.Data(values=rows)).transform_calculate(
+        text="[" + ", ".join(f"({expr})" for expr in lines) + "][datum.line]"
+    ).mark_text(align="left", baseline="top", fontSize=size, fontWeight=weight, lineHeight=size + 6,
+                limit=width).encode(
+        x=alt.value(0),
+        y=alt.Y("line:O", axis=None),
+        text="text:N",
+        description="text:N",  # screen readers read the current line, not a stale label
+    ).properties(width=width, height=(size + 8) * len(lines), view=alt.ViewBackground(stroke=None))
+    return chart
+
+
+class Explorer:
+    """A Vega-Lite chart with bound controls, displayed as spec and as HTML.
+
+    Parameters
+    ----------
+    chart : altair chart
+        Any Altair chart (single, layered or concatenated) whose parameters
+        are bound to inputs with ``alt.binding_*``. Give every parameter a
+        ``name`` (the tests set controls by name) and a ``bind`` with a ``name``
+        label.
+    name : str
+        The builder's name; the HTML carries it as ``data-explorer``.
+    title : str
+        What the explorer shows, in one line; its accessible name.
+    """
+
+    def __init__(self, chart: alt.TopLevelMixin, name: str, title: str):
+        self.chart = chart
+        self.name = name
+        self.title = title
+        self._spec: dict | None = None
+
+    def spec(self) -> dict:
+        """The Vega-Lite spec, validated, with floats rounded to :data:`SPEC_DIGITS`."""
+        if self._spec is None:
+            spec = self.chart.to_dict()
+            spec.setdefault("config", {})
+            spec["config"].setdefault("font", "sans-serif")
+            for key in ("axis", "legend", "header"):
+                spec["config"].setdefault(key, {}).update(
+                    {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE})
+            spec["config"].setdefault("title", {}).update({"fontSize": FONT_SIZE + 1, "anchor": "start"})
+            spec["config"].setdefault("text", {}).setdefault("fontSize", FONT_SIZE)
+            spec["description"] = self.title
+            self._spec = _round_floats(spec)
+        return self._spec
+
+    def controls(self) -> list[Control]:
+        """The bound parameters, in the order the reader sees them."""
+        found = []
+        for param in _all_params(self.spec()):
+            bind = param.get("bind")
+            if not isinstance(bind, dict) or "input" not in bind:
+                continue
+            kind = bind["input"]
+            if kind == "range":
+                options = [bind["min"], bind["max"], bind.get("step", 1)]
+            elif kind in ("select", "radio"):
+                options = list(bind["options"])
+            else:
+                options = []
+            found.append(Control(param["name"], kind, bind.get("name", param["name"]),
+                                 param.get("value"), options))
+        return found
+
+    def html(self) -> str:
+        return embed_html(self.spec(), self.name, self.title)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {VEGA_MIMETYPE: self.spec(), "text/html": self.html(),
+                "text/plain": f"<Explorer {self.name}: {self.title}>"}
+
+
+def _all_params(spec: Mapping) -> list[dict]:
+    """Parameters declared anywhere in a (possibly nested) spec, first seen first."""
+    params, seen = [], set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for param in node.get("params", []) or []:
+                if param.get("name") not in seen:
+                    seen.add(param.get("name"))
+                    params.append(param)
+            for key, value in node.items():
+                if key not in ("params", "data", "datasets"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return params
+
+
+def embed_html(spec: Mapping, name: str, title: str) -> str:
+    """A ``<div>`` and the script that draws ``spec`` into it with vegaEmbed.
+
+    The div's id is a hash of the spec, so re-running a notebook stores the
+    same output. On a book page Vega is already there (the page loads the
+    vendored copy, deferred); elsewhere the script loads the same versions.
+    """
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    div_id = "explorer-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    # "</" would end the script early; JSON allows the escaped form.
+    payload = text.replace("</", "<\\/")
+    fallback = json.dumps(_FALLBACK_SCRIPTS)
+    return (
+        f'<div class="reciprocity-explorer" id="{div_id}" data-explorer="{html.escape(name)}" '
+        f'role="figure" aria-label="{html.escape(title)}"></div>\n'
+        '<script type="text/javascript">\n'
+        "(function () {\n"
+        f'  var id = "{div_id}", spec = {payload};\n'
+        "  function draw() {\n"
+        '    vegaEmbed("#" + id, spec, {actions: false, renderer: "svg"}).then(function (result) {\n'
+        "      (window.reciprocityExplorers = window.reciprocityExplorers || {})[id] = result.view;\n"
+        "      document.getElementById(id).dataset.ready = 'true';\n"
+        "    }).catch(function (error) {\n"
+        '      document.getElementById(id).textContent = "This explorer could not be drawn: " + error;\n'
+        "    });\n"
+        "  }\n"
+        "  function load(urls) {\n"
+        "    if (!urls.length) { draw(); return; }\n"
+        '    var s = document.createElement("script");\n'
+        "    s.src = urls[0]; s.onload = function () { load(urls.slice(1)); };\n"
+        "    document.head.appendChild(s);\n"
+        "  }\n"
+        f"  function start() {{ if (window.vegaEmbed) draw(); else load({fallback}); }}\n"
+        '  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);\n'
+        "  else start();\n"
+        "})();\n"
+        "</script>"
+    )

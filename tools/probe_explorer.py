@@ -1,0 +1,150 @@
+"""Check explorers in Chromium without building the book.
+
+Writes a page holding the named explorers and the vendored Vega, serves it on
+127.0.0.1, and runs what the browser tests run on the built book: every
+control moves the chart and its text alternative, every parity case shows
+what the package computes, tracks and text have room at 1280 and 390 px.
+Screenshots go to ``test-artifacts/probe-<name>-<width>.png``::
+
+    python tools/probe_explorer.py photo_reply_explorer
+    python tools/probe_explorer.py --all
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from explorer_driver import (control_names, describe, missing, set_control, snapshot,  # noqa: E402
+                             text_lines, wait_ready)
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARIA = "(id) => [...document.querySelectorAll(`#${id} svg [aria-label]`)].map(e => e.getAttribute('aria-label'))"
+LAYOUT = """(id) => {
+  const root = document.getElementById(id), svg = root.querySelector('svg');
+  const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+  const sizes = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return {minFont: Math.min(...sizes),
+          tracks: [...root.querySelectorAll('.vega-bind input[type=range]')].map(i => i.getBoundingClientRect().width)};
+}"""
+
+
+def page_html(explorers) -> str:
+    css = (ROOT / "book" / "_static" / "course.css").read_text()
+    scripts = "".join(f'<script defer src="{name}"></script>'
+                      for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"))
+    body = "\n".join(e.html() for e in explorers)
+    return (f"<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'><style>{css}</style>{scripts}</head>"
+            f"<body><main style='max-width:760px;margin:0 auto;padding:0 12px'>{body}</main></body></html>")
+
+
+def probe(name: str, browser, url: str, artifacts: Path) -> list[str]:
+    from reciprocity.explorers import EXPLORERS, PARITY
+    problems: list[str] = []
+    controls = EXPLORERS[name]().controls()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in m.text else None)
+    page.goto(url)
+    ids = [e["id"] for e in wait_ready(page) if e["name"] == name]
+    explorer_id = ids[0]
+    if sorted(control_names(page, explorer_id)) != sorted(c.name for c in controls):
+        problems.append(f"controls on the page {control_names(page, explorer_id)} != spec")
+
+    def reset():
+        for c in controls:
+            set_control(page, explorer_id, c.name, c.value)
+
+    times = []
+    for control in controls:
+        svg, aria = snapshot(page, explorer_id), page.evaluate(ARIA, explorer_id)
+        changed_svg = changed_aria = False
+        for value in control.sweep():
+            times.append(set_control(page, explorer_id, control.name, value))
+            changed_svg |= snapshot(page, explorer_id) != svg
+            changed_aria |= page.evaluate(ARIA, explorer_id) != aria
+            lines = text_lines(page, explorer_id)
+            if any(re.search(r"\bNaN\b|undefined|Infinity", line) for line in lines):
+                problems.append(f"{control.name}={value!r} shows {lines}")
+        if not changed_svg:
+            problems.append(f"moving {control.name} changes nothing")
+        if not changed_aria:
+            problems.append(f"moving {control.name} leaves the text alternative (aria-labels) stale")
+        reset()
+    for case in PARITY.get(name, lambda: [])():
+        reset()
+        for key, value in case.settings.items():
+            set_control(page, explorer_id, key, value)
+        lines = text_lines(page, explorer_id)
+        if missing(case.expect, lines):
+            problems.append(f"at {dict(case.settings)} missing {missing(case.expect, lines)}; shows {describe(lines)}")
+    if name not in PARITY:
+        problems.append("no parity cases registered")
+    reset()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        layout = page.evaluate(LAYOUT, explorer_id)
+        if layout["minFont"] < 11:
+            problems.append(f"at {width}px chart text is {layout['minFont']:.1f}px (< 11)")
+        if any(t < 120 for t in layout["tracks"]):
+            problems.append(f"at {width}px slider tracks {layout['tracks']} (< 120 px)")
+        page.locator(f"#{explorer_id}").screenshot(path=str(artifacts / f"probe-{name}-{width}.png"))
+    problems.extend(f"console: {e}" for e in errors)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))] if times else float("nan")
+    print(f"{name}: {len(controls)} controls, {len(times)} moves, p95 {p95:.1f} ms, "
+          f"{'OK' if not problems else f'{len(problems)} problem(s)'}")
+    page.close()
+    return problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--all", action="store_true")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    from reciprocity.explorers import EXPLORERS, load_all
+    load_all()
+    names = sorted(EXPLORERS) if args.all else args.names
+    if not names:
+        parser.error("name explorers or pass --all")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    failures = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for script in (ROOT / "book" / "_static" / "vega").glob("*.js"):
+            shutil.copy2(script, folder)
+        (Path(folder) / "index.html").write_text(page_html([EXPLORERS[n]() for n in names]), encoding="utf-8")
+        quiet = type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
+        handler = functools.partial(quiet, directory=folder)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                                 args=FLAGS)
+            for name in names:
+                for problem in probe(name, browser, url, artifacts):
+                    failures += 1
+                    print(f"  - {problem}")
+            browser.close()
+        server.shutdown()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
