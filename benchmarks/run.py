@@ -1,14 +1,15 @@
-"""Benchmark the course on this machine: book builds, notebook execution, grading, widgets, tests.
+"""Benchmark the course on this machine: book builds, notebook execution, grading, explorers, page weight, tests.
 
 Run from the repository root::
 
     python benchmarks/run.py --json benchmarks/results.json   # everything, 3 repetitions
     python benchmarks/run.py --quick                           # 1 repetition, no test suite
-    python benchmarks/run.py --only widgets --repeat 1         # seconds: widget updates only
+    python benchmarks/run.py --only explorers --repeat 1       # explorer responses in Chromium
+    python benchmarks/run.py --only weight --site _build/html  # page weight of a built book
     python benchmarks/run.py --only execution --repeat 1 --notebooks 02-anonymity
 
 Every measurement is repeated ``--repeat`` times (default 3) and the median is
-reported; the widget updates are sampled many more times (see below). A table
+reported; explorer responses are sampled many more times (see below). A table
 with a PASS/FAIL line per goal is printed; ``--json PATH`` also writes every
 number, the per-run values and a description of the machine (CPU count and
 model, memory, Python version, load average at start and end, date, package
@@ -50,18 +51,19 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     ``autograde_over_execution`` = autograde / bare nbclient execution of the
     same notebook. The headline numbers are the slowest lab and the worst
     ratio; every lab is listed.
-[widgets]
-    ``widget_update_p95_ms``: for every builder in
-    ``reciprocity.widgets.load_all()``, an explorer is built, then every
-    control is cycled through ``reciprocity.widgets.control_values(control)``
-    (and back to its original value), timing each ``control.value = v`` -
-    the callback is synchronous, so the assignment returns once the chart is
-    redrawn. Values equal to the current one are skipped (they would not fire
-    the callback). One untimed warm-up cycle comes first (its slowest update
-    is reported as ``first_cycle_max_ms``); then ``20 x --repeat`` timed
-    cycles (``--widget-cycles N`` to change). Runs in this process, without a
-    kernel, as ``tests/test_widgets.py`` does. The headline is the worst
-    widget's 95th percentile.
+[explorers]
+    ``explorer_response_p95_ms``: in Chromium, every control of every
+    explorer (``reciprocity.explorers.load_all()``) is moved through its
+    sweep values and back, ``--explorer-cycles`` times after a warm-up sweep;
+    one sample is from setting the input (and firing the event a reader's
+    action fires) to the Vega view having redrawn. The 95th percentile over
+    all samples; each explorer is listed (``benchmarks/browser.py``).
+[weight]
+    ``page_weight_max_mb``: every page of a built book loaded in Chromium
+    with an empty cache, each file counted as a static host serves it (text
+    gzipped at level 6, as GitHub Pages does; fonts and images as they are);
+    the heaviest chapter's first load, in MB (10^6 bytes). The book is
+    ``--site`` if given, else the one [build] made, else one built for this.
 [tests]
     ``test_suite_s``: the pytest command that ``make test`` runs, taken from
     ``make -n test`` (``make test`` would first ``pip install`` the
@@ -71,8 +73,8 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     is recorded; a failing suite counts as a measurement error.
 
 Goals: warm_over_cold <= 0.15, build_over_execution_floor <= 1.5,
-autograde_over_execution <= 1.5, widget_update_p95_ms <= 50,
-page_execution_max_s <= 10, test_suite_s <= 900.
+autograde_over_execution <= 1.5, explorer_response_p95_ms <= 100,
+page_weight_max_mb <= 1.0, page_execution_max_s <= 10, test_suite_s <= 900.
 
 The builds, executions and autogrades use one snapshot of the repository
 taken at start; their kernels import the installed (editable) ``reciprocity``
@@ -108,16 +110,17 @@ JUPYTER_BOOK = [sys.executable, "-c",
                 "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
-MEASUREMENTS = ["widgets", "execution", "build", "autograde", "tests"]  # in the order they run
+MEASUREMENTS = ["explorers", "execution", "build", "weight", "autograde", "tests"]  # in the order they run
 GOALS = {  # metric -> upper limit
     "warm_over_cold": 0.15,
     "build_over_execution_floor": 1.5,
     "autograde_over_execution": 1.5,
-    "widget_update_p95_ms": 50.0,
+    "explorer_response_p95_ms": 100.0,
+    "page_weight_max_mb": 1.0,
     "page_execution_max_s": 10.0,
     "test_suite_s": 900.0,
 }
-WIDGET_CYCLES_PER_REPEAT = 20
+EXPLORER_CYCLES_PER_REPEAT = 5
 STUDENT = "bench-solution"
 BUILD_TIMEOUT_S = 1500
 TEST_TIMEOUT_S = 5400
@@ -229,7 +232,7 @@ def machine_info() -> dict:
 
     versions = {}
     for dist in ["jupyter-book", "myst-nb", "sphinx", "nbclient", "ipykernel", "nbgrader",
-                 "ipywidgets", "pytest", "pytest-xdist", "nbval"]:
+                 "altair", "ipywidgets", "pytest", "pytest-xdist", "nbval"]:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -244,12 +247,9 @@ def machine_info() -> dict:
 
 
 # --------------------------------------------------------------------------- notebooks
-def book_notebooks(root: Path) -> list[str]:
-    """Repository-relative paths of the .ipynb pages in _toc.yml that the build executes."""
+def toc_pages(root: Path) -> list[str]:
+    """Every page of _toc.yml, as written there (no extension), in order."""
     toc = read_yaml(root / "_toc.yml")
-    config = read_yaml(root / "_config.yml")
-    excluded = (config.get("execute") or {}).get("exclude_patterns") or []
-
     files: list[str] = []
 
     def walk(node) -> None:
@@ -265,8 +265,15 @@ def book_notebooks(root: Path) -> list[str]:
                 walk(item)
 
     walk(toc)
+    return files
+
+
+def book_notebooks(root: Path) -> list[str]:
+    """Repository-relative paths of the .ipynb pages in _toc.yml that the build executes."""
+    config = read_yaml(root / "_config.yml")
+    excluded = (config.get("execute") or {}).get("exclude_patterns") or []
     found = []
-    for entry in files:
+    for entry in toc_pages(root):
         path = root / entry
         candidates = [path] if path.suffix else [path.with_suffix(".ipynb")]
         for candidate in candidates:
@@ -316,50 +323,34 @@ def select(items: list[str], patterns: list[str] | None) -> list[str]:
 
 
 # --------------------------------------------------------------------------- measurements
-def measure_widgets(cycles: int) -> dict:
-    """Time every explorer's updates over `cycles` sweeps; p95 per widget, worst as the headline."""
-    from reciprocity import widgets
+def measure_explorers(cycles: int) -> dict:
+    """Explorer responses in Chromium (benchmarks/browser.py)."""
+    from browser import measure_explorers as measure
+    try:
+        return measure(cycles)
+    except RuntimeError as err:
+        raise BenchmarkError(str(err)) from err
 
-    start = time.perf_counter()
-    builders = widgets.load_all()
-    import_s = time.perf_counter() - start
-    per_widget = {}
-    for name in sorted(builders):
-        start = time.perf_counter()
-        explorer = builders[name]()
-        build_ms = (time.perf_counter() - start) * 1000
 
-        def one_cycle() -> list[float]:
-            times = []
-            for control in explorer.controls.values():
-                original = control.value
-                for value in [*widgets.control_values(control), original]:
-                    if value == control.value:
-                        continue  # would not fire the callback
-                    t0 = time.perf_counter_ns()
-                    control.value = value
-                    times.append((time.perf_counter_ns() - t0) / 1e6)
-            return times
-
-        first = one_cycle()
-        samples = [t for _ in range(cycles) for t in one_cycle()]
-        if not samples:
-            raise BenchmarkError(f"widget {name}: no control can change value, nothing to time")
-        per_widget[name] = {
-            "p95_ms": round(percentile(samples, 95), 3),
-            "median_ms": round(median(samples), 3),
-            "max_ms": round(max(samples), 3),
-            "updates": len(samples),
-            "controls": len(explorer.controls),
-            "first_cycle_max_ms": round(max(first), 3) if first else None,
-            "build_ms": round(build_ms, 1),
-        }
-    worst = max(per_widget, key=lambda n: per_widget[n]["p95_ms"])
-    return {
-        "metrics": {"widget_update_p95_ms": per_widget[worst]["p95_ms"]},
-        "details": {"worst_widget": worst, "cycles": cycles, "import_s": round(import_s, 2),
-                    "per_widget": per_widget},
-    }
+def measure_weight(site: Path | None, snapshot: Path | None, workdir: Path) -> dict:
+    """Page weight of every page of a built book (benchmarks/browser.py)."""
+    from browser import measure_page_weight
+    if site is None:
+        built = workdir / "book-1" / "_build" / "html"  # made by [build], if it ran
+        if not (built / "index.html").exists():
+            source = copy_repository(workdir / "weight-book")
+            jupyter_book_build(source, "weight")
+            built = source / "_build" / "html"
+        site = built
+    if not (site / "index.html").exists():
+        raise BenchmarkError(f"{site} holds no built book (index.html missing); run make book")
+    pages = [f"{page}.html" for page in toc_pages(ROOT)]
+    config = read_yaml(ROOT / "_config.yml")
+    prefix = config["sphinx"]["config"].get("notfound_urls_prefix", "/").strip("/")
+    try:
+        return measure_page_weight(site, prefix, pages)
+    except RuntimeError as err:
+        raise BenchmarkError(str(err)) from err
 
 
 def measure_execution(snapshot: Path, repeat: int, patterns: list[str] | None) -> dict:
@@ -416,7 +407,8 @@ def measure_build(snapshot: Path, workdir: Path, repeat: int) -> dict:
         seconds = jupyter_book_build(copy, "warm")
         warm.append(seconds)
         log(f"  build {rep + 1}/{repeat}  warm {seconds:6.1f} s")
-        shutil.rmtree(copy, ignore_errors=True)
+        if rep > 0:  # the first build stays for [weight]
+            shutil.rmtree(copy, ignore_errors=True)
     cold_s, warm_s = median(cold), median(warm)
     return {
         "metrics": {"cold_build_s": round(cold_s, 2), "warm_build_s": round(warm_s, 2),
@@ -584,19 +576,26 @@ def print_report(report: dict) -> None:
             print(f"  {lab:<12} autograde {v['autograde_s']:6.1f} s   execution {v['execution_s']:6.1f} s"
                   f"   ratio {v['ratio']:.2f}   score {v['score']:g} of {v['auto_points']:g} "
                   f"autograded points ({v['max_score']:g} with written answers)")
-    if "widgets" in details:
-        print("\nWidget update times (ms):")
-        print(f"  {'widget':<30} {'p95':>8} {'median':>8} {'max':>8} {'updates':>8}")
-        for name, v in sorted(details["widgets"]["per_widget"].items(), key=lambda kv: -kv[1]["p95_ms"]):
+    if "explorers" in details:
+        print("\nExplorer responses in Chromium (ms):")
+        print(f"  {'explorer':<30} {'p95':>8} {'median':>8} {'max':>8} {'updates':>8}")
+        for name, v in sorted(details["explorers"]["per_explorer"].items(), key=lambda kv: -kv[1]["p95_ms"]):
             print(f"  {name:<30} {v['p95_ms']:8.2f} {v['median_ms']:8.2f} {v['max_ms']:8.2f} "
                   f"{v['updates']:8d}")
+    if "weight" in details:
+        print("\nFirst load per page, as served (MB, text gzipped):")
+        for page, v in sorted(details["weight"]["per_page"].items(), key=lambda kv: -kv[1]["served_mb"]):
+            largest = ", ".join(f"{f['file'].split('?')[0].rsplit('/', 1)[-1]} {f['served_kb']:.0f} kB"
+                                for f in v["largest"][:3])
+            print(f"  {page:<45} {v['served_mb']:6.3f} (raw {v['raw_mb']:6.3f}, {v['requests']} files: {largest})")
     if "tests" in details:
         print(f"\nTest suite: {details['tests']['command']}\n  {details['tests']['summary']}")
     notes = {
         "page_execution_max_s": details.get("execution", {}).get("slowest"),
         "autograde_s": details.get("autograde", {}).get("slowest_lab"),
         "autograde_over_execution": details.get("autograde", {}).get("worst_ratio_lab"),
-        "widget_update_p95_ms": details.get("widgets", {}).get("worst_widget"),
+        "explorer_response_p95_ms": details.get("explorers", {}).get("worst_explorer"),
+        "page_weight_max_mb": details.get("weight", {}).get("heaviest_page"),
     }
     if details.get("execution") and not details["execution"]["complete"]:
         notes["execution_floor_s"] = "subset of the notebooks (--notebooks)"
@@ -616,16 +615,18 @@ def print_report(report: dict) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python benchmarks/run.py",
-        description="Benchmark book builds, notebook execution, autograding, widget updates "
-                    "and the test suite on this machine (medians of repeated runs).",
+        description="Benchmark book builds, notebook execution, autograding, explorer responses, "
+                    "page weight and the test suite on this machine (medians of repeated runs).",
         epilog="Measurements: " + ", ".join(MEASUREMENTS) + ". See the module docstring for "
                "what each one times.")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--repeat", type=int, metavar="N",
                         help="repetitions of builds, executions and autogrades (default 3, or 1 "
-                             f"with --quick); widgets run {WIDGET_CYCLES_PER_REPEAT} x N cycles")
-    parser.add_argument("--widget-cycles", type=int, metavar="N",
-                        help=f"timed sweeps of every widget control (default {WIDGET_CYCLES_PER_REPEAT} x repeat)")
+                             f"with --quick); explorers run {EXPLORER_CYCLES_PER_REPEAT} x N cycles")
+    parser.add_argument("--explorer-cycles", type=int, metavar="N",
+                        help=f"timed sweeps of every explorer control (default {EXPLORER_CYCLES_PER_REPEAT} x repeat)")
+    parser.add_argument("--site", type=Path, metavar="DIR",
+                        help="weight: a built book (_build/html) to weigh instead of building one")
     parser.add_argument("--test-repeat", type=int, default=1, metavar="N",
                         help="repetitions of the test suite (default 1)")
     parser.add_argument("--only", metavar="NAME[,NAME]",
@@ -648,10 +649,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown measurement(s) {', '.join(unknown)}; choose from {', '.join(MEASUREMENTS)}")
     if args.repeat is None:
         args.repeat = 1 if args.quick else 3
-    if args.widget_cycles is None:
-        args.widget_cycles = WIDGET_CYCLES_PER_REPEAT * args.repeat
-    if min(args.repeat, args.test_repeat, args.widget_cycles) < 1:
-        parser.error("--repeat, --test-repeat and --widget-cycles must be at least 1")
+    if args.explorer_cycles is None:
+        args.explorer_cycles = EXPLORER_CYCLES_PER_REPEAT * args.repeat
+    if min(args.repeat, args.test_repeat, args.explorer_cycles) < 1:
+        parser.error("--repeat, --test-repeat and --explorer-cycles must be at least 1")
     if args.only:
         args.selected = [m for m in MEASUREMENTS if m in args.only]
     else:
@@ -664,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "machine": machine_info(),
         "settings": {"repeat": args.repeat, "test_repeat": args.test_repeat,
-                     "widget_cycles": args.widget_cycles,
+                     "explorer_cycles": args.explorer_cycles,
                      "measurements": args.selected, "quick": args.quick,
                      "notebooks": args.notebooks, "labs": args.labs},
         "metrics": {}, "goals": {}, "details": {}, "load_average_before": {}, "errors": {},
@@ -681,8 +682,10 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[{name}] load average {report['load_average_before'][name]}")
             start = time.perf_counter()
             try:
-                if name == "widgets":
-                    result = measure_widgets(args.widget_cycles)
+                if name == "explorers":
+                    result = measure_explorers(args.explorer_cycles)
+                elif name == "weight":
+                    result = measure_weight(args.site, snapshot, workdir)
                 elif name == "execution":
                     result = measure_execution(snapshot, args.repeat, args.notebooks)
                 elif name == "build":

@@ -56,10 +56,15 @@ _TEXT = """
 def wait_ready(page, timeout: float = 15_000) -> list[dict]:
     """Wait until every explorer on the page is drawn; return their ids and names."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.reciprocity-explorer')].every(e => e.dataset.ready === 'true')",
+        "() => [...document.querySelectorAll('.reciprocity-explorer')].every(e => e.dataset.ready)",
         timeout=timeout)
-    return page.evaluate("() => [...document.querySelectorAll('.reciprocity-explorer')]"
-                         ".map(e => ({id: e.id, name: e.dataset.explorer}))")
+    found = page.evaluate("() => [...document.querySelectorAll('.reciprocity-explorer')]"
+                          ".map(e => ({id: e.id, name: e.dataset.explorer, ready: e.dataset.ready,"
+                          " text: e.textContent.slice(0, 300)}))")
+    broken = [f"{e['name']}: {e['text']}" for e in found if e["ready"] != "true"]
+    if broken:
+        raise AssertionError("explorers that could not be drawn: " + "; ".join(broken))
+    return [{"id": e["id"], "name": e["name"]} for e in found]
 
 
 def set_control(page, explorer_id: str, name: str, value) -> float:

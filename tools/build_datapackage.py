@@ -138,9 +138,10 @@ RESOURCES = [
         "path": "fox_guyer1978_public_anonymous_pd.csv",
         "title": "Public vs anonymous choices in an n-person prisoner's dilemma (Fox & Guyer 1978)",
         "description": (
-            "Twenty groups played 120 rounds of an n-person prisoner's dilemma, either with "
-            "choices made public to the group or kept anonymous. `cooperation` is the number of "
-            "cooperative choices out of 120 in the group."
+            "Twenty four-person groups played 30 rounds of an n-person prisoner's dilemma (120 "
+            "choices per group), in single-sex groups, with choices either made public to the "
+            "group or kept anonymous: a 2 x 2 design (sex x condition). `cooperation` is the "
+            "number of cooperative choices out of the group's 120."
         ),
         "sources": [{
             "title": "Fox, J. & Guyer, M. (1978). \"Public\" choice and cooperation in n-person "

@@ -3,6 +3,11 @@
 - pages with an explorer (a ``reciprocity-explorer`` div, the HTML half of
   :class:`reciprocity.explorers.Explorer`'s output) load the vendored Vega,
   Vega-Lite and vega-embed, deferred; other pages load none of it;
+- MathJax loads only on pages that show math (Sphinx counts the root page's
+  whole toctree as its own, so the introduction loaded it for nothing);
+- the theme's ``fontawesome.js`` (540 KB gzipped, there "so that users can add
+  custom icons") is dropped: the theme's stylesheet already draws every
+  icon the pages use with the Font Awesome web fonts;
 - citation lists get ARIA roles that accessibility checkers accept;
 - sphinx-thebe registers its inline configuration script once per read
   phase; with Jupyter Book that can happen twice, and the second copy throws
@@ -10,6 +15,9 @@
   drop exact duplicates from every page's script list.
 """
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 
 def _script_key(script) -> tuple:
@@ -56,11 +64,42 @@ def _add_vega_where_needed(app, pagename, templatename, context, doctree) -> Non
         app.add_js_file(script, priority=600 + offset, loading_method="defer")
 
 
+def _mathjax_only_where_math(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    body = context.get("body") or ""
+    if not scripts or 'class="math' in body:
+        return
+    mathjax = app.config.mathjax_path or "mathjax"
+
+    def is_mathjax(script) -> bool:
+        filename = str(getattr(script, "filename", script) or "")
+        inline = str((getattr(script, "attributes", {}) or {}).get("body", ""))
+        return mathjax in filename or inline.startswith("window.MathJax")
+
+    scripts[:] = [s for s in scripts if not is_mathjax(s)]
+
+
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+
+
+def _drop_fontawesome_js(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        slim = FONTAWESOME_JS.sub("", text)
+        if slim != text:
+            page.write_text(slim, encoding="utf-8")
+
+
 def setup(app):
     # Run first: Sphinx stops calling html-page-context handlers after the
     # first one that returns a template name.
     app.connect("html-page-context", _dedupe_scripts, priority=1)
     app.connect("html-page-context", _fix_bibliography_roles, priority=1)
     app.connect("html-page-context", _add_vega_where_needed, priority=1)
+    # after sphinx.ext.mathjax (priority 500) has added its scripts
+    app.connect("html-page-context", _mathjax_only_where_math, priority=900)
+    app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

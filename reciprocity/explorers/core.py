@@ -255,7 +255,9 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
         "      (window.reciprocityExplorers = window.reciprocityExplorers || {})[id] = result.view;\n"
         "      document.getElementById(id).dataset.ready = 'true';\n"
         "    }).catch(function (error) {\n"
-        '      document.getElementById(id).textContent = "This explorer could not be drawn: " + error;\n'
+        "      var div = document.getElementById(id);\n"
+        '      div.textContent = "This explorer could not be drawn: " + error;\n'
+        "      div.dataset.ready = 'error';\n"
         "    });\n"
         "  }\n"
         "  function load(urls) {\n"
