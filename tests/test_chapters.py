@@ -50,8 +50,34 @@ def test_self_check_exercise_with_hidden_solution(chapter):
     path, nb = chapter
     text = markdown(nb)
     label = f"ch{path.name[:2]}-check"
-    assert re.search(r"```\{exercise\}\s*\n:label: " + re.escape(label), text)
+    assert re.search(r"```\{exercise\}[^\n]*\n:label: " + re.escape(label), text)
     assert re.search(r"```\{solution\} " + re.escape(label) + r"\s*\n:class: dropdown", text)
+
+
+EVIDENCE_KINDS = ("direct test", "analogue", "reported case", "simulation")
+EVIDENCE_BOX = re.compile(r"^(:{3,}|`{3,})\{admonition\}[^\n]*\n:class: evidence\n(.*?)^\1\s*$", re.S | re.M)
+
+
+def test_evidence_box_grades_each_claim(chapter):
+    """A box says, claim by claim, what kind of evidence the chapter offers."""
+    _, nb = chapter
+    boxes = EVIDENCE_BOX.findall(markdown(nb))
+    assert len(boxes) == 1, "one admonition with `:class: evidence` per chapter"
+    claims = ["- " + item for item in re.split(r"^- ", boxes[0][1], flags=re.M)[1:]]
+    assert len(claims) >= 2, "list the chapter's claims, one bullet each"
+    for claim in claims:
+        kinds = [kind for kind in EVIDENCE_KINDS if kind in " ".join(claim.lower().split())]
+        assert kinds, f"say which kind of evidence ({', '.join(EVIDENCE_KINDS)}): {claim[:80]!r}"
+
+
+def test_self_check_is_numbered_within_its_chapter(chapter):
+    path, nb = chapter
+    number = int(path.name[:2])
+    text = markdown(nb)
+    titles = re.findall(r"```\{exercise\}([^\n]*)\n:label: [^\n]+\n:nonumber:", text)
+    assert titles, "self-checks are numbered by chapter: `:nonumber:` and a title 'N.k ...'"
+    for k, title in enumerate(titles, start=1):
+        assert title.strip().startswith(f"{number}.{k} "), title
 
 
 def test_cites_research_and_links_cheatsheet_and_glossary(chapter):
