@@ -2,11 +2,13 @@
 
 Modules
 -------
-data      the real datasets, checked against ``datapackage.json`` on load
-stats     intervals, comparisons, sample size, SRM and Holm (statsmodels/scipy)
-plots     the course's figure style
-widgets   interactive explorers (ipywidgets), one module per topic
-simulate  seeded simulators for insights without public cell-level data
+data       the real datasets, checked against ``datapackage.json`` on load
+analyses   one module per dataset: the constants and tables the course quotes
+stats      intervals, comparisons, sample size, SRM and Holm (statsmodels/scipy)
+plots      the course's figure style
+explorers  charts whose controls answer in the reader's browser (Altair/Vega-Lite)
+simulate   seeded simulators for insights without public cell-level data
+live       ipywidgets controls that need a running kernel (re-run a simulation)
 
 Submodules are imported on first use (``from reciprocity import stats`` or
 ``reciprocity.stats``), so a tool that needs one of them, such as the
@@ -17,9 +19,9 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["data", "stats", "plots", "widgets", "simulate", "__version__"]
+__all__ = ["data", "analyses", "stats", "plots", "explorers", "simulate", "live", "__version__"]
 
-_SUBMODULES = {"data", "stats", "plots", "widgets", "simulate", "book", "interdependence",
+_SUBMODULES = {"data", "analyses", "stats", "plots", "explorers", "simulate", "live", "book",
                "grading"}
 
 

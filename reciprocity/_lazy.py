@@ -1,7 +1,7 @@
 """Find a package's public names without importing its modules.
 
 A chapter needs one explorer or simulator, not all of them; importing every
-module of ``reciprocity.widgets`` on first use would cost each page the
+module of ``reciprocity.explorers`` on first use would cost each page the
 imports of every other chapter. The packages read their modules' source with
 :mod:`ast` (cheap) to learn which module defines which name, and import a
 module only when one of its names is used.

@@ -2,7 +2,8 @@
 import pytest
 
 from reciprocity import data
-from reciprocity.interdependence import friend_shares, interdependence_effect, reply_table
+from reciprocity.analyses.broockman import interdependence_effect, reply_table, sender_comparison
+from reciprocity.analyses.kalist import friend_shares
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +51,28 @@ def test_friend_shares_pool_and_split_consistently():
 def test_unknown_grouping_is_rejected(func):
     with pytest.raises(ValueError, match="by must be"):
         func(by="shoe size")
+
+
+def test_sender_comparison_is_the_effect_table_row(broockman):
+    effect = interdependence_effect(broockman, by="legislator").set_index("group")
+    for group in effect.index:
+        result = sender_comparison(group, frame=broockman)
+        assert result.rate_a == pytest.approx(effect.loc[group, "rate_out"])
+        assert result.rate_b == pytest.approx(effect.loc[group, "rate_in"])
+        assert result.ci == pytest.approx((effect.loc[group, "diff_low"], effect.loc[group, "diff_high"]))
+    with pytest.raises(ValueError, match="group must be"):
+        sender_comparison("shoe size", frame=broockman)
+
+
+def test_charity_summary_matches_a_direct_count():
+    from reciprocity.analyses import charity
+
+    frame = data.load("franses_paap2001")
+    summary = charity.response_summary(frame)
+    assert summary["mailed"] == len(frame) and summary["donors"] == frame["respond"].sum()
+    assert summary["ci_low"] < summary["rate"] < summary["ci_high"]
+    assert summary["median_gift"] == frame.loc[frame["respond"] == 1, "gift"].median()
+    bands = charity.response_by_past_giving(frame)
+    assert list(bands["past_giving"]) == list(charity.PAST_GIVING_BANDS)
+    assert bands["n"].sum() == len(frame)
+    assert bands["rate"].is_monotonic_increasing  # loyal donors give again more often

@@ -190,3 +190,26 @@ def test_seed_is_required_for_reproducibility():
 def test_model_functions_reject_out_of_range_inputs(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_content_signup_grid_is_the_simulator_run_by_run():
+    from reciprocity.simulate.gifts import content_signup_grid
+    grid = content_signup_grid([300, 1000], surprises=[0.0, 0.5], runs=2, seed=40)
+    assert list(grid.columns) == ["readers", "surprise", "run", "relevance", "n", "signed_up"]
+    assert len(grid) == 2 * 2 * 2 * 5
+    assert (grid.groupby(["readers", "surprise", "run"])["n"].sum() == grid.groupby(
+        ["readers", "surprise", "run"])["readers"].first()).all()
+    one = simulate_content_signups(1000, surprise=0.5, seed=42)
+    part = grid[(grid.readers == 1000) & (grid.surprise == 0.5) & (grid.run == 2)].set_index("relevance")
+    expected = one.groupby("relevance")["signed_up"].agg(["size", "sum"])
+    assert (part["n"] == expected["size"]).all() and (part["signed_up"] == expected["sum"]).all()
+    pd.testing.assert_frame_equal(grid, content_signup_grid([300, 1000], surprises=[0.0, 0.5], runs=2, seed=40))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"readers": [0]}, "readers"), ({"surprises": [2.0]}, "surprises"),
+                                          ({"runs": 0}, "runs"), ({"seed": 1.5}, "seed"),
+                                          ({"relevance": [1.5]}, "relevance")])
+def test_content_signup_grid_rejects_bad_parameters(kwargs, name):
+    from reciprocity.simulate.gifts import content_signup_grid
+    with pytest.raises(ValueError, match=name):
+        content_signup_grid(**kwargs)

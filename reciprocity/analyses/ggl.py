@@ -1,0 +1,155 @@
+"""The GGL voting experiment: the constants and tables the course takes from it.
+
+Gerber, Green & Larimer (2008) mailed Michigan households one of four
+letters before the August 2006 primary, each adding a layer of social
+pressure, and left a control group without a letter. Chapters 2, 6, 10 and
+11, the methods primer and the explorers all quote the same arm sizes,
+turnout rates and arm comparisons; they are computed here, once, from the
+shipped ``ggl2008`` dataset (one row per registered voter).
+
+Examples
+--------
+>>> from reciprocity.analyses import ggl
+>>> int(ggl.arm_counts().loc["Control", "n"])
+191243
+>>> round(ggl.compare_arms("Control", "Neighbors").difference, 4)
+0.0813
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import data, stats
+from ..plots import PALETTE
+
+__all__ = ["GGL_ARMS", "LETTERS", "PRIMARIES", "ARM_COLOURS", "LADDER_STEPS", "load",
+           "arm_counts", "arm_turnout", "compare_arms", "compare_with_control",
+           "turnout_counts", "voter_groups", "ladder_table"]
+
+#: The five arms, from the least to the most social pressure.
+GGL_ARMS = ["Control", "Civic Duty", "Hawthorne", "Self", "Neighbors"]
+#: The four letters (every arm but the control).
+LETTERS = GGL_ARMS[1:]
+#: Earlier primaries in the voter file (1 = voted), used for voting-history slices.
+PRIMARIES = ["p2000", "p2002", "p2004"]
+#: One colour per arm, shared by every figure and explorer that shows the arms.
+ARM_COLOURS = dict(zip(GGL_ARMS, [PALETTE[7], PALETTE[5], PALETTE[2], PALETTE[1], PALETTE[3]]))
+
+#: Adjacent steps up the ladder of visibility: (from arm, to arm, what the step adds).
+LADDER_STEPS = [
+    ("Control", "Civic Duty", "a request, no audience"),
+    ("Civic Duty", "Hawthorne", "being watched"),
+    ("Hawthorne", "Self", "own record on the table"),
+    ("Self", "Neighbors", "record shown to others"),
+]
+
+_AGE_BINS = [(18, 34), (35, 49), (50, 64), (65, 200)]
+
+
+def load() -> pd.DataFrame:
+    """The ``ggl2008`` dataset (checked against its published hash)."""
+    return data.load("ggl2008")
+
+
+def _frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return load() if frame is None else frame
+
+
+def arm_counts(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Voters (``n``) and votes (``votes``) per arm, indexed by arm in :data:`GGL_ARMS` order."""
+    counts = _frame(frame).groupby("treatment")["voted"].agg(n="size", votes="sum")
+    return counts.loc[[arm for arm in GGL_ARMS if arm in counts.index]].astype(int)
+
+
+def arm_turnout(frame: pd.DataFrame | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Turnout per arm with Wilson intervals (:func:`reciprocity.stats.rate_table`).
+
+    Columns ``treatment``, ``n``, ``successes``, ``rate``, ``ci_low``,
+    ``ci_high``; rows in :data:`GGL_ARMS` order.
+    """
+    return stats.rate_table(_frame(frame), "treatment", "voted", confidence=confidence,
+                            order=GGL_ARMS)
+
+
+def compare_arms(a: str = "Control", b: str = "Neighbors", frame: pd.DataFrame | None = None,
+                 confidence: float = 0.95) -> stats.ProportionComparison:
+    """Turnout in arm ``b`` minus arm ``a`` (Newcombe interval, z-test and Fisher's test).
+
+    Pass a subset of the voters as ``frame`` to compare the arms within it.
+    """
+    for arm in (a, b):
+        if arm not in GGL_ARMS:
+            raise ValueError(f"arm must be one of {GGL_ARMS}, got {arm!r}")
+    counts = arm_counts(frame)
+    return stats.compare_proportions(int(counts.loc[a, "votes"]), int(counts.loc[a, "n"]),
+                                     int(counts.loc[b, "votes"]), int(counts.loc[b, "n"]),
+                                     confidence=confidence)
+
+
+def compare_with_control(frame: pd.DataFrame | None = None,
+                         confidence: float = 0.95) -> dict[str, stats.ProportionComparison]:
+    """Each letter compared with the control group, by letter name."""
+    counts = arm_counts(frame)
+    control = int(counts.loc["Control", "votes"]), int(counts.loc["Control", "n"])
+    return {arm: stats.compare_proportions(*control, int(counts.loc[arm, "votes"]),
+                                           int(counts.loc[arm, "n"]), confidence=confidence)
+            for arm in LETTERS}
+
+
+def turnout_counts(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Voters and votes per arm and number of earlier primaries voted in (0-3).
+
+    Columns ``treatment``, ``primaries_voted``, ``n``, ``votes``: 20 rows that
+    hold everything a voting-history slice needs, so an explorer can embed
+    them instead of the 344,084-row frame.
+    """
+    frame = _frame(frame)
+    history = frame[PRIMARIES].sum(axis=1).rename("primaries_voted")
+    counts = (frame.assign(primaries_voted=history)
+              .groupby(["treatment", "primaries_voted"])["voted"].agg(n="size", votes="sum")
+              .reset_index())
+    counts["treatment"] = pd.Categorical(counts["treatment"], GGL_ARMS, ordered=True)
+    counts = counts.sort_values(["treatment", "primaries_voted"]).reset_index(drop=True)
+    counts["treatment"] = counts["treatment"].astype(str)
+    return counts
+
+
+def voter_groups(frame: pd.DataFrame | None = None) -> dict[str, pd.Series]:
+    """Named boolean masks for the subgroups the course compares (age, household, sex, habit)."""
+    frame = _frame(frame)
+    history = frame[PRIMARIES].sum(axis=1)
+    groups = {"All voters": pd.Series(True, index=frame.index)}
+    for lo, hi in _AGE_BINS:
+        label = f"Age {lo}+" if hi >= 200 else f"Age {lo}-{hi}"
+        groups[label] = frame["age"].between(lo, hi)
+    groups["Household of 1"] = frame["hh_size"] == 1
+    groups["Household of 2"] = frame["hh_size"] == 2
+    groups["Household of 3+"] = frame["hh_size"] >= 3
+    groups["Women"] = frame["sex"] == "female"
+    groups["Men"] = frame["sex"] == "male"
+    for k in range(4):
+        groups[f"Voted in {k} of 3 earlier primaries"] = history == k
+    return groups
+
+
+def ladder_table(frame: pd.DataFrame | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Each adjacent step of :data:`LADDER_STEPS`, for every voter group, with a Newcombe interval.
+
+    Columns: ``group``, ``step`` (e.g. "Self → Neighbors"), ``adds``,
+    ``n_from``, ``n_to``, ``rate_from``, ``rate_to``, ``difference``,
+    ``ci_low``, ``ci_high``, ``fisher_p``. Voters are treated as independent
+    although letters went to households, so the intervals are somewhat too narrow.
+    """
+    frame = _frame(frame)
+    rows = []
+    for label, mask in voter_groups(frame).items():
+        counts = arm_counts(frame.loc[mask])
+        for a, b, adds in LADDER_STEPS:
+            na, va = int(counts.loc[a, "n"]), int(counts.loc[a, "votes"])
+            nb, vb = int(counts.loc[b, "n"]), int(counts.loc[b, "votes"])
+            r = stats.compare_proportions(va, na, vb, nb, confidence=confidence)
+            rows.append({"group": label, "step": f"{a} → {b}", "adds": adds,
+                         "n_from": na, "n_to": nb, "rate_from": r.rate_a, "rate_to": r.rate_b,
+                         "difference": r.difference, "ci_low": r.ci[0], "ci_high": r.ci[1],
+                         "fisher_p": r.fisher_p_value})
+    return pd.DataFrame(rows)

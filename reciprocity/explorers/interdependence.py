@@ -1,0 +1,301 @@
+"""Explorers for insights 3 and 12: the shadow of the future and small favours over time.
+
+``shadow_explorer`` (insight 3): seeded repeated-game tournaments, precomputed
+by :func:`tournament_grid` over the slider grid and embedded in the spec.
+
+``favour_explorer`` (insight 12): the expected reply rates of the small-favours
+model (:func:`reciprocity.simulate.relationship.reply_probability`),
+precomputed over the slider grid and embedded in the spec.
+
+Both charts pick their numbers from the embedded table with Vega expressions
+(an index into a parameter that holds the table), so they answer in the
+browser without a kernel.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import altair as alt
+import numpy as np
+
+from ..plots import GREY, PALETTE
+from ..simulate.relationship import PARTNER_REPLY, STRANGER_REPLY, reply_probability
+from ..simulate.repeated_games import (STRATEGIES, cooperation_threshold, payoff_matrices,
+                                       replicator, simulate_repeated_games)
+from . import expr
+from ._d3format import fixed, percent
+from .core import CHART_WIDTH, Case, Explorer, readout, register
+
+__all__ = ["CONTINUATIONS", "TEMPTATIONS", "GENERATIONS", "STRATEGY_COLOURS", "tournament_grid",
+           "NOTICE_RATES", "PRIORS", "MAX_FAVOURS", "FAVOUR_COLOURS", "favour_grid"]
+
+#: Continuation probabilities on the slider (0 to 0.95, step 0.05).
+CONTINUATIONS = np.round(np.arange(0, 0.951, 0.05), 2)
+#: Temptation payoffs on the slider.
+TEMPTATIONS = (3.5, 4.0, 4.5, 5.0, 5.5)
+#: Generations of imitation (replicator dynamics) after each tournament.
+GENERATIONS = 40
+#: One colour per strategy, as in chapter 3's figure (PALETTE in STRATEGIES order).
+STRATEGY_COLOURS = {s: PALETTE[i] for i, s in enumerate(STRATEGIES)}
+
+
+@lru_cache(maxsize=4)
+def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
+    """Tournament results for every (continuation, temptation) on the slider grid (simulated).
+
+    Each continuation value gets one seeded tournament (seed + its index);
+    every temptation re-scores the same moves, which is exact because the
+    strategies ignore payoffs. Returns ``{(continuation, temptation): result}``
+    where a result holds, in :data:`STRATEGIES` order, each strategy's
+    ``payoff`` per round and ``cooperation`` rate against an equal mix, its
+    ``shares`` after :data:`GENERATIONS` rounds of imitation, and the
+    ``population_cooperation`` then. Cached: do not modify the result.
+    """
+    grid = {}
+    for k, delta in enumerate(CONTINUATIONS):
+        games = simulate_repeated_games(float(delta), n_matches=n_matches, seed=seed + k)
+        names, payoffs, cooperation = payoff_matrices(games, TEMPTATIONS)
+        order = [names.index(s) for s in STRATEGIES]
+        for t, payoff in zip(TEMPTATIONS, payoffs):
+            shares, population = replicator(payoff, cooperation, GENERATIONS)
+            grid[(float(delta), t)] = {
+                "payoff": payoff.mean(axis=1)[order].tolist(),
+                "cooperation": cooperation.mean(axis=1)[order].tolist(),
+                "shares": shares[-1][order].tolist(),
+                "population_cooperation": float(population[-1]),
+            }
+    return grid
+
+
+def _shadow_cell(cell: dict) -> list[float]:
+    """One grid cell as embedded: payoffs, shares, population cooperation (4 decimals)."""
+    return [round(v, 4) for v in (*cell["payoff"], *cell["shares"], cell["population_cooperation"])]
+
+
+def _shadow_lines(delta: float, temptation: float) -> list[str]:
+    """The readout the shadow explorer shows, computed in Python (for the parity cases)."""
+    n = len(STRATEGIES)
+    cell = _shadow_cell(tournament_grid()[(delta, temptation)])
+    payoff, shares = cell[:n], cell[n:2 * n]
+    best, leader = int(np.argmax(payoff)), int(np.argmax(shares))
+    return [f"Continuation {fixed(delta, 2)}: {fixed(1 / (1 - delta), 1)} rounds on average",
+            f"Top earner: {STRATEGIES[best]} ({fixed(payoff[best], 2)} per round)",
+            f"After imitation: {percent(cell[2 * n])} of moves cooperative",
+            f"Largest group: {STRATEGIES[leader]} ({percent(shares[leader])})",
+            f"Temptation {fixed(temptation, 1)}: theory threshold "
+            f"{fixed(cooperation_threshold(temptation), 2)}"]
+
+
+def _shadow_cases() -> list[Case]:
+    return [Case({"continuation": delta, "temptation": temptation}, _shadow_lines(delta, temptation))
+            for delta, temptation in [(0.0, 4.0), (0.95, 4.0), (0.0, 5.5), (0.95, 3.5), (0.5, 5.5),
+                                      (0.7, 4.5)]]
+
+
+@register(cases=_shadow_cases)
+def shadow_explorer() -> Explorer:
+    """Payoffs, imitation and cooperation in the iterated prisoner's dilemma (simulated).
+
+    Two sliders set the continuation probability (0 to 0.95) and the
+    temptation payoff (3.5 to 5.5). For each of the 100 combinations the
+    package ran a seeded round-robin tournament (150 matches per pair,
+    :func:`tournament_grid`) and 40 generations of imitation; the results are
+    embedded and the chart picks the one the sliders name. The expected match
+    length and the theoretical threshold (T - 3) / (T - 1) are closed forms
+    computed in the browser.
+    """
+    grid = tournament_grid()
+    # table[k][j] = [payoffs..., shares..., population cooperation]
+    table = [[_shadow_cell(grid[(float(d), t)]) for t in TEMPTATIONS] for d in CONTINUATIONS]
+    n = len(STRATEGIES)
+    step = float(CONTINUATIONS[1] - CONTINUATIONS[0])
+    controls = [
+        alt.param(name="continuation", value=0.0, bind=alt.binding_range(
+            min=0.0, max=float(CONTINUATIONS[-1]), step=step,
+            name="Continuation probability (chance of another round) ")),
+        alt.param(name="temptation", value=4.0, bind=alt.binding_range(
+            min=TEMPTATIONS[0], max=TEMPTATIONS[-1], step=TEMPTATIONS[1] - TEMPTATIONS[0],
+            name="Temptation payoff (defecting on a cooperator) ")),
+    ]
+    names_js = "[" + ", ".join(f"'{s}'" for s in STRATEGIES) + "]"
+    derived = [
+        alt.param(name="shadow_table", value=table),
+        expr.signal("shadow_k", f"round(continuation / {step})"),
+        expr.signal("shadow_j", f"round((temptation - {TEMPTATIONS[0]}) / {TEMPTATIONS[1] - TEMPTATIONS[0]})"),
+        expr.signal("shadow_cell", "shadow_table[shadow_k][shadow_j]"),
+        expr.signal("shadow_pay", f"slice(shadow_cell, 0, {n})"),
+        expr.signal("shadow_share", f"slice(shadow_cell, {n}, {2 * n})"),
+        expr.signal("shadow_best", "indexof(shadow_pay, peek(extent(shadow_pay)))"),
+        expr.signal("shadow_leader", "indexof(shadow_share, peek(extent(shadow_share)))"),
+        expr.signal("shadow_names", names_js),
+        expr.signal("shadow_threshold", "(temptation - 3) / (temptation - 1)"),
+    ]
+    strategies = alt.Data(values=[{"i": i, "strategy": s} for i, s in enumerate(STRATEGIES)])
+    colour = alt.Color("strategy:N", legend=None, scale=alt.Scale(
+        domain=list(STRATEGY_COLOURS), range=list(STRATEGY_COLOURS.values())))
+    # strategy names sit above their bars, so the panels need no room on the left
+    y = alt.Y("strategy:N", sort=list(STRATEGIES), title=None, axis=None)
+    bars = alt.Chart(strategies).transform_calculate(
+        payoff="shadow_pay[datum.i]", share="shadow_share[datum.i]",
+        pay_label="datum.strategy + ': ' + format(datum.payoff, '.2f') + ' per round'",
+        share_label="datum.strategy + ': ' + format(datum.share, '.0%') + ' of players'")
+
+    def panel(field, label, axis, domain, title):
+        return alt.layer(
+            bars.mark_bar(height=12, yOffset=8).encode(
+                x=alt.X(f"{field}:Q", title=axis["title"], axis=alt.Axis(format=axis["format"], labelFlush=True, tickCount=5),
+                        scale=alt.Scale(domain=domain)),
+                y=y, color=colour, description=f"{label}:N"),
+            bars.mark_text(align="left", baseline="middle", yOffset=-7, aria=False).encode(
+                x=alt.value(0), y=y, text=f"{label}:N"),
+        ).properties(width=CHART_WIDTH, height=170, title=title)
+
+    payoff = panel("payoff", "pay_label", {"title": "payoff per round", "format": ".0f"}, [0, 5.5],
+                   alt.Title(alt.ExprRef("'Simulated payoffs, continuation ' + format(continuation, '.2f')"),
+                             subtitle="per round, against an equal mix of strategies"))
+    shares = panel("share", "share_label", {"title": "share of players", "format": "%"}, [0, 1],
+                   alt.Title(f"Simulated: players after imitation",
+                             subtitle=f"{GENERATIONS} generations, starting from an equal mix"))
+    curve_data = alt.Data(values=[{"k": k, "continuation": float(d)} for k, d in enumerate(CONTINUATIONS)])
+    curve_base = alt.Chart(curve_data).transform_calculate(
+        cooperation=f"shadow_table[datum.k][shadow_j][{2 * n}]")
+    x = alt.X("continuation:Q", title="continuation probability", scale=alt.Scale(domain=[0, 1]))
+    curve = alt.layer(
+        curve_base.mark_line(color=PALETTE[2], strokeWidth=2.5, aria=False).encode(
+            x=x, y=alt.Y("cooperation:Q", title=None, axis=alt.Axis(format="%"),
+                         scale=alt.Scale(domain=[0, 1]))),
+        curve_base.transform_filter("datum.k == shadow_k").transform_calculate(
+            label="'Continuation ' + format(datum.continuation, '.2f') + ': '"
+                  " + format(datum.cooperation, '.0%') + ' of moves cooperative'"
+        ).mark_point(filled=True, size=90, color=PALETTE[2]).encode(
+            x=x, y="cooperation:Q", description="label:N"),
+        alt.Chart(alt.Data(values=[{}])).mark_rule(color="#222", strokeDash=[4, 3]).encode(
+            x=alt.datum(alt.ExprRef("shadow_threshold"), type="quantitative"),
+            description=alt.value(alt.ExprRef(
+                "'Theoretical threshold ' + format(shadow_threshold, '.2f')"))),
+    ).properties(width=CHART_WIDTH - 30, height=150, title=alt.Title(
+        "Simulated: cooperative moves after imitation",
+        subtitle="dot: your setting; dashed line: theoretical threshold"))
+    text = readout([
+        "'Continuation ' + format(continuation, '.2f') + ': ' + format(1 / (1 - continuation), '.1f')"
+        " + ' rounds on average'",
+        "'Top earner: ' + shadow_names[shadow_best] + ' (' + format(shadow_pay[shadow_best], '.2f')"
+        " + ' per round)'",
+        f"'After imitation: ' + format(shadow_cell[{2 * n}], '.0%') + ' of moves cooperative'",
+        "'Largest group: ' + shadow_names[shadow_leader] + ' (' + format(shadow_share[shadow_leader], '.0%')"
+        " + ')'",
+        "'Temptation ' + format(temptation, '.1f') + ': theory threshold ' + format(shadow_threshold, '.2f')",
+    ])
+    # align="none": each panel keeps its own axis room, so the column stays phone-wide
+    chart = alt.concat(payoff, shares, curve, text, columns=1, spacing=14, align="none").add_params(
+        *controls, *derived)
+    return Explorer(chart, "shadow_explorer",
+                    "Simulated repeated prisoner's dilemma: payoffs, imitation and cooperation "
+                    "as the shadow of the future lengthens")
+
+
+#: Favour explorer grids.
+NOTICE_RATES = np.round(np.arange(0.1, 1.001, 0.1), 1)
+PRIORS = np.round(np.arange(0.05, 0.501, 0.05), 2)
+MAX_FAVOURS = 24
+#: As in chapter 12's figure: cold contact, intro from a mutual friend.
+FAVOUR_COLOURS = {"cold contact": PALETTE[0], "intro from a mutual friend": PALETTE[1]}
+
+
+@lru_cache(maxsize=1)
+def favour_grid() -> dict:
+    """Expected reply rates for 0..MAX_FAVOURS favours, per (notice rate, prior, intro).
+
+    ``{(notice_rate, prior, intro): array}`` from
+    :func:`reciprocity.simulate.relationship.reply_probability` (the model's
+    exact expectation, no sampling noise). Cached: do not modify the result.
+    """
+    favours = np.arange(MAX_FAVOURS + 1)
+    return {(float(r), float(p), intro): reply_probability(favours, notice_rate=float(r),
+                                                           prior_continuation=float(p), intro=intro)
+            for r in NOTICE_RATES for p in PRIORS for intro in (False, True)}
+
+
+def _favour_curve(rate: float, prior: float, intro: bool) -> list[float]:
+    """One curve as embedded (4 decimals)."""
+    return [round(float(v), 4) for v in favour_grid()[(rate, prior, intro)]]
+
+
+def _favour_lines(rate: float, prior: float, ask: int) -> list[str]:
+    cold, intro = _favour_curve(rate, prior, False), _favour_curve(rate, prior, True)
+    plural = "" if ask == 1 else "s"
+    return [f"Asking after {ask} favour{plural} (simulated model):",
+            f"cold contact {percent(cold[ask])}, with an intro {percent(intro[ask])}",
+            f"Asking at once: {percent(cold[0])} and {percent(intro[0])}"]
+
+
+def _favour_cases() -> list[Case]:
+    cases = []
+    for rate, prior, ask in [(0.5, 0.1, 12), (0.1, 0.05, 0), (1.0, 0.5, 24), (0.1, 0.1, 24),
+                             (0.7, 0.3, 1)]:
+        cases.append(Case({"notice_rate": rate, "prior": prior, "ask_after": ask},
+                          _favour_lines(rate, prior, ask)))
+    return cases
+
+
+@register(cases=_favour_cases)
+def favour_explorer() -> Explorer:
+    """Chance of a reply after k small favours, cold or after an intro (simulated model).
+
+    Sliders set the share of favours the recipient notices, the recipient's
+    initial belief that the sender will be around again, and the month of the
+    request. The curves are the expected reply rates of the model in
+    :mod:`reciprocity.simulate.relationship`, precomputed for every notice
+    rate (0.1 to 1) and initial belief (0.05 to 0.5) on the sliders' grid,
+    embedded, and picked in the browser.
+    """
+    table = [[[_favour_curve(float(r), float(p), intro) for intro in (False, True)]
+              for p in PRIORS] for r in NOTICE_RATES]
+    controls = [
+        alt.param(name="notice_rate", value=0.5, bind=alt.binding_range(
+            min=float(NOTICE_RATES[0]), max=float(NOTICE_RATES[-1]), step=0.1,
+            name="Share of favours the recipient notices ")),
+        alt.param(name="prior", value=0.1, bind=alt.binding_range(
+            min=float(PRIORS[0]), max=float(PRIORS[-1]), step=0.05,
+            name="Initial belief you will be around again ")),
+        alt.param(name="ask_after", value=12, bind=alt.binding_range(
+            min=0, max=MAX_FAVOURS, step=1, name="Ask after this many favours (one a month) ")),
+    ]
+    derived = [
+        alt.param(name="favour_table", value=table),
+        expr.signal("favour_cell", "favour_table[round(notice_rate * 10) - 1][round(prior * 20) - 1]"),
+        expr.signal("favour_cold", "favour_cell[0]"),
+        expr.signal("favour_intro", "favour_cell[1]"),
+    ]
+    series = list(FAVOUR_COLOURS)
+    rows = alt.Data(values=[{"favours": k, "series": s, "s": i}
+                            for i, s in enumerate(series) for k in range(MAX_FAVOURS + 1)])
+    base = alt.Chart(rows).transform_calculate(reply="favour_cell[datum.s][datum.favours]")
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=series,
+                                                               range=list(FAVOUR_COLOURS.values())),
+                       legend=alt.Legend(orient="bottom", direction="vertical"))
+    x = alt.X("favours:Q", title="small favours before asking (one a month)",
+              scale=alt.Scale(domain=[0, MAX_FAVOURS]))
+    y = alt.Y("reply:Q", title="chance of a reply", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1]))
+    plot = alt.layer(
+        base.mark_line(strokeWidth=2.5, aria=False).encode(x=x, y=y, color=colour),
+        alt.Chart(alt.Data(values=[{}])).mark_rule(color=GREY, strokeDash=[4, 3], aria=False).encode(
+            x=alt.datum(alt.ExprRef("ask_after"), type="quantitative")),
+        base.transform_filter("datum.favours == ask_after").transform_calculate(
+            label="datum.series + ' after ' + datum.favours + ' favours: ' + format(datum.reply, '.0%')"
+        ).mark_point(filled=True, size=90).encode(x=x, y=y, color=colour, description="label:N"),
+    ).properties(width=CHART_WIDTH, height=220, title=alt.Title(
+        "Simulated model: chance of a reply",
+        subtitle="by small favours done before asking"))
+    text = readout([
+        "'Asking after ' + ask_after + ' favour' + (ask_after == 1 ? '' : 's') + ' (simulated model):'",
+        "'cold contact ' + format(favour_cold[ask_after], '.0%') + ', with an intro '"
+        " + format(favour_intro[ask_after], '.0%')",
+        "'Asking at once: ' + format(favour_cold[0], '.0%') + ' and ' + format(favour_intro[0], '.0%')",
+        f"'Calibrated to {STRANGER_REPLY:.1%} (no future) and {PARTNER_REPLY:.1%}'",
+        "'(even chance of a future): Broockman 2013'",
+    ])
+    chart = alt.vconcat(plot, text, spacing=10).add_params(*controls, *derived)
+    return Explorer(chart, "favour_explorer",
+                    "Simulated model: chance of a reply after small favours, cold or after an intro")

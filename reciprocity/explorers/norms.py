@@ -1,0 +1,132 @@
+"""Explorer for insight 6: repayment from a personal norm plus social pressure.
+
+The model of :mod:`reciprocity.simulate.norms` has a closed form,
+``repayment = n + (1 - n) * r * v``, so the chart and its readout are
+computed in the browser. Beside the model's floor it shows real rates
+observed with no audience or no future, taken from the analyses of four of
+the course's data sets.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import altair as alt
+
+from ..plots import GREY, PALETTE
+from ..simulate.norms import DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, decompose_repayment
+from . import expr
+from ._d3format import fixed, percent
+from .core import CHART_WIDTH, Case, Explorer, readout, register
+
+__all__ = ["real_floors", "ENGINE_COLOURS"]
+
+#: As in chapter 6's figure: no audience (the floor) and with an audience (the total).
+ENGINE_COLOURS = {"personal norm alone": PALETTE[0], "total repayment": PALETTE[1]}
+_STEP = 0.05
+
+
+@lru_cache(maxsize=1)
+def real_floors() -> tuple[tuple[str, float], ...]:
+    """Real rates with no audience or no future: (short label, rate) pairs.
+
+    From :mod:`reciprocity.analyses`: GGL's control-group turnout, Fox &
+    Guyer's anonymous groups, Broockman's out-of-district replies
+    (non-Black legislators) and the charity mailing's response rate.
+    """
+    from ..analyses import broockman, charity, fox_guyer, ggl
+
+    turnout = ggl.arm_turnout().set_index("treatment")
+    return (
+        ("Turnout, no letter (GGL)", float(turnout.loc["Control", "rate"])),
+        ("Anonymous groups (Fox & Guyer)", float(fox_guyer.condition_summary().loc["anonymous", "mean"])),
+        ("Replies to outsiders (Broockman)", float(broockman.sender_comparison().rate_a)),
+        ("Donors giving (charity mailing)", float(charity.response_summary()["rate"])),
+    )
+
+
+def _lines(n: float, r: float, v: float) -> list[str]:
+    parts = decompose_repayment(n, r, v)
+    return [f"At visibility {percent(v)}: {percent(parts['total'], 1)} repay",
+            f"Personal norm {fixed(100 * parts['internalised'], 1)} points, "
+            f"pressure {fixed(100 * parts['social_pressure'], 1)}",
+            f"In full anonymity {percent(parts['internalised_share'])} of it stays"]
+
+
+def _cases() -> list[Case]:
+    cases = []
+    for n, r, v in [(DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, 1.0), (0.0, 0.0, 0.0),
+                    (1.0, 1.0, 1.0), (0.0, 1.0, 0.5), (0.15, 0.85, 0.35), (0.45, 0.2, 0.0)]:
+        cases.append(Case({"personal_norm": n, "pressure_response": r, "visibility": v}, _lines(n, r, v)))
+    floors = real_floors()
+    cases[0] = Case(cases[0].settings, cases[0].expect + [f"{label}: {percent(rate, 1)}"
+                                                          for label, rate in floors])
+    return cases
+
+
+@register(cases=_cases)
+def norms_explorer() -> Explorer:
+    """Repayment as a personal-norm floor plus a social-pressure part that grows with visibility.
+
+    Simulated model (:mod:`reciprocity.simulate.norms`): three sliders set the
+    share holding the norm ``n``, the share of the others who repay when seen
+    ``r``, and the visibility ``v``. The line is ``n + (1 - n) * r * v`` over
+    all visibilities, the dashed line the floor ``n``; the grey marks at
+    visibility 0 are real rates with no audience or no future (:func:`real_floors`).
+    """
+    def slider(name, value, label):
+        return alt.param(name=name, value=value, bind=alt.binding_range(
+            min=0, max=1, step=_STEP, name=label))
+
+    controls = [
+        slider("personal_norm", DEFAULT_PERSONAL_NORM, "Share who hold a personal norm (n) "),
+        slider("pressure_response", DEFAULT_PRESSURE_RESPONSE, "Share of the others who repay when seen (r) "),
+        slider("visibility", 1.0, "Visibility: chance the exchange is seen (v) "),
+    ]
+    derived = [
+        # the same operations, in the same order, as decompose_repayment
+        expr.signal("norm_pressure", "(1 - personal_norm) * pressure_response * visibility"),
+        expr.signal("norm_total", "personal_norm + norm_pressure"),
+        expr.signal("norm_share", "norm_total > 0 ? personal_norm / norm_total : 0"),
+    ]
+    steps = round(1 / _STEP)
+    grid = alt.Data(values=[{"k": k} for k in range(steps + 1)])
+    x = alt.X("v:Q", title="visibility (chance the exchange is seen)", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("rate:Q", title="repaid", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(
+        domain=list(ENGINE_COLOURS), range=list(ENGINE_COLOURS.values())),
+        legend=alt.Legend(orient="bottom", direction="horizontal"))
+    curves = alt.Chart(grid).transform_calculate(
+        v=f"datum.k * {_STEP}",
+        total="personal_norm + (1 - personal_norm) * pressure_response * datum.v",
+        floor="personal_norm",
+    ).transform_fold(["total", "floor"], as_=["part", "rate"]).transform_calculate(
+        series="datum.part == 'total' ? 'total repayment' : 'personal norm alone'")
+    lines = curves.mark_line(strokeWidth=2.5, aria=False).encode(
+        x=x, y=y, color=colour, strokeDash=alt.StrokeDash(
+            "series:N", legend=None, scale=alt.Scale(domain=list(ENGINE_COLOURS), range=[[5, 4], [1, 0]])))
+    marker = alt.Chart(alt.Data(values=[{}])).transform_calculate(
+        v="visibility", rate="norm_total",
+        label="'At visibility ' + format(visibility, '.0%') + ', ' + format(norm_total, '.1%') + ' repay'",
+    ).mark_point(filled=True, size=100, color=PALETTE[1]).encode(x=x, y=y, description="label:N")
+    floors = real_floors()
+    real = alt.Chart(alt.Data(values=[{"label": label, "rate": rate, "v": 0} for label, rate in floors])
+                     ).transform_calculate(
+        text="'Real, no audience: ' + datum.label + ' ' + format(datum.rate, '.1%')",
+    ).mark_tick(color=GREY, thickness=2, size=14, orient="horizontal").encode(
+        x=x, y=y, description="text:N")
+    plot = alt.layer(lines, real, marker).properties(
+        width=CHART_WIDTH - 40, height=220, title=alt.Title(
+            "Simulated model: repayment and visibility",
+            subtitle="grey ticks at 0%: real rates with no audience"))
+    text = readout([
+        "'At visibility ' + format(visibility, '.0%') + ': ' + format(norm_total, '.1%') + ' repay'",
+        "'Personal norm ' + format(100 * personal_norm, '.1f') + ' points, pressure '"
+        " + format(100 * norm_pressure, '.1f')",
+        "'In full anonymity ' + format(norm_share, '.0%') + ' of it stays'",
+        "'Real rates with no audience or no future:'",
+        *[f"'{label}: {percent(rate, 1)}'" for label, rate in floors],
+    ])
+    chart = alt.concat(plot, text, columns=1, spacing=10, align="none").add_params(*controls, *derived)
+    return Explorer(chart, "norms_explorer",
+                    "Simulated model: repayment from a personal norm plus social pressure")

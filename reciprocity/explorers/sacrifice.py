@@ -1,0 +1,227 @@
+"""Explorer for insight 13 (show the sacrifice): disclosed effort and sign-ups (simulated)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from ..plots import PALETTE
+from ..simulate._common import make_rng
+from ..simulate.sacrifice import (DEFAULT_HALF_SATURATION, DEFAULT_MAX_RELATIVE_LIFT, perceived_sacrifice,
+                                  signup_probability, simulate_sacrifice_test)
+from ..stats import ProportionComparison, compare_proportions
+from . import expr
+from .core import CHART_WIDTH, Case, Explorer, readout, register
+
+#: Slider grids: hours disclosed, credibility, sign-up rate without a banner.
+HOURS = tuple(range(0, 101, 5))
+CREDIBILITY = tuple(round(c / 10, 1) for c in range(11))
+BASE_RATES = tuple(round(b / 100, 2) for b in range(1, 11))
+#: The simulated test behind the explorer: visitors split at random between
+#: no banner and the banner, as many per arm as in the chapter's content test.
+#: The seed was fixed before any result was seen and is not tuned for a tidy
+#: draw: one seeded test can miss an effect the model builds in, and
+#: :func:`replications` shows how much a single test varies.
+N_VISITORS = 30_000
+SEED = 1313
+#: How many other seeds (1, 2, ...) :func:`replications` runs the same test with.
+N_REPLICATIONS = 1000
+PLAIN_COLOUR, BANNER_COLOUR, REFERENCE_COLOUR = PALETTE[7], PALETTE[2], "#777777"
+
+
+@lru_cache(maxsize=1)
+def simulated_grid() -> dict:
+    """A seeded two-arm test (no banner vs banner) at every point of the control grid.
+
+    Exactly what :func:`~reciprocity.simulate.sacrifice.simulate_sacrifice_test`
+    returns with ``hours_levels=(0, hours)`` and ``seed=SEED`` for each
+    setting: the random draws do not depend on the settings, so one set of
+    draws serves the whole grid (and the result moves smoothly with a slider).
+
+    Returns
+    -------
+    dict
+        ``n_plain`` and ``n_banner`` (visitors per arm), ``plain`` (sign-ups
+        without a banner, one per base rate) and ``banner`` (sign-ups with it,
+        indexed ``[hours, credibility, base rate]``).
+    """
+    gen = make_rng(SEED)
+    arm = gen.integers(0, 2, size=N_VISITORS)
+    draws = gen.random(N_VISITORS)
+    plain, banner = np.sort(draws[arm == 0]), np.sort(draws[arm == 1])
+    h, c = np.meshgrid(np.asarray(HOURS, dtype=float), np.asarray(CREDIBILITY), indexing="ij")
+    rates = np.stack([signup_probability(h, c, base_rate) for base_rate in BASE_RATES], axis=-1)
+    return {"n_plain": int(plain.size), "n_banner": int(banner.size),
+            "plain": np.searchsorted(plain, np.asarray(BASE_RATES), side="left"),
+            "banner": np.searchsorted(banner, rates, side="left")}
+
+
+def simulated_comparison(hours: int, credibility: float, base_rate: float) -> ProportionComparison:
+    """The explorer's simulated test at one setting: no banner (A) against the banner (B)."""
+    grid = simulated_grid()
+    i, j, k = HOURS.index(hours), CREDIBILITY.index(credibility), BASE_RATES.index(base_rate)
+    return compare_proportions(int(grid["plain"][k]), grid["n_plain"], int(grid["banner"][i, j, k]),
+                               grid["n_banner"])
+
+
+def _split(hours: int, credibility: float, base_rate: float, seed: int) -> tuple[int, int, int, int]:
+    """Sign-ups and visitors without and with the banner in one seeded simulated test.
+
+    The simulator's first draw is the arm (0 = no banner); with ``hours=0``
+    both arms show 0 hours, so the arms are read from that draw.
+    """
+    test = simulate_sacrifice_test(N_VISITORS, (0, hours), credibility, base_rate, seed=seed)
+    arm = make_rng(seed).integers(0, 2, size=N_VISITORS)
+    signed = test["signed_up"].to_numpy()
+    return (int(signed[arm == 0].sum()), int((arm == 0).sum()),
+            int(signed[arm == 1].sum()), int((arm == 1).sum()))
+
+
+def replications(hours: int, credibility: float, base_rate: float,
+                 n_replications: int = N_REPLICATIONS) -> pd.DataFrame:
+    """The explorer's simulated test run again with seeds 1, 2, ..., ``n_replications``.
+
+    Each replication is exactly the test the explorer draws with seed
+    :data:`SEED` (:data:`N_VISITORS` visitors, no banner against the banner),
+    with another seed: the spread of the rows is how much one simulated test
+    varies from draw to draw at these settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed: ``seed``, ``difference`` (banner minus no banner, a
+        proportion), ``ci_low`` and ``ci_high`` (95% Newcombe interval, as in
+        :func:`reciprocity.stats.compare_proportions`) and ``excludes_zero``.
+    """
+    if isinstance(n_replications, bool) or not isinstance(n_replications, int) or n_replications < 1:
+        raise ValueError(f"n_replications must be a positive integer, got {n_replications!r}")
+    seeds = np.arange(1, n_replications + 1)
+    k_a, n_a, k_b, n_b = (np.array(column) for column in
+                          zip(*(_split(hours, credibility, base_rate, int(seed)) for seed in seeds)))
+    low, high = confint_proportions_2indep(k_b, n_b, k_a, n_a, method="newcomb", compare="diff", alpha=0.05)
+    low, high = np.maximum(np.asarray(low, dtype=float), -1.0), np.minimum(np.asarray(high, dtype=float), 1.0)
+    return pd.DataFrame({"seed": seeds, "difference": k_b / n_b - k_a / n_a, "ci_low": low, "ci_high": high,
+                         "excludes_zero": (low > 0) | (high < 0)})
+
+
+def expected_lines(hours: int, credibility: float, base_rate: float) -> list[str]:
+    """What the explorer says at these settings, from the model and the simulator itself."""
+    felt = perceived_sacrifice(hours, credibility)
+    rate = signup_probability(hours, credibility, base_rate)
+    k_plain, n_plain, k_banner, n_banner = _split(hours, credibility, base_rate, SEED)
+    result = compare_proportions(k_plain, n_plain, k_banner, n_banner)
+    lo, hi = result.ci
+    return [f"Perceived sacrifice: {felt:.2f} (0 to 1)",
+            f"Model sign-up rate: {rate:.2%} (no banner {base_rate:.2%})",
+            f"Relative lift: {rate / base_rate - 1:+.0%} (at most {DEFAULT_MAX_RELATIVE_LIFT:+.0%})",
+            f"Simulated test, {n_plain:,} + {n_banner:,} visitors:",
+            f"no banner {result.rate_a:.2%}, banner {result.rate_b:.2%}",
+            f"difference {result.difference * 100:+.2f} points ({lo * 100:+.2f} to {hi * 100:+.2f})",
+            "The interval excludes zero." if lo > 0 or hi < 0
+            else "The interval includes zero: inconclusive."]
+
+
+def _cases() -> list[Case]:
+    cases = []
+    for hours, credibility, base_rate in [(50, 0.7, 0.04), (0, 0.0, 0.01), (100, 1.0, 0.1),
+                                          (5, 0.7, 0.04), (100, 0.0, 0.04), (20, 0.3, 0.06)]:
+        cases.append(Case({"hours": hours, "credibility": credibility, "base_rate": base_rate},
+                          expected_lines(hours, credibility, base_rate)))
+    return cases
+
+
+@register(cases=_cases)
+def sacrifice_explorer() -> Explorer:
+    """Sign-up rate by hours of effort disclosed, for a credibility and a base rate (simulated).
+
+    Three sliders: hours disclosed, credibility of the claim, sign-up rate
+    without a banner. The lines are the teaching model of
+    :mod:`reciprocity.simulate.sacrifice` (a closed form, computed in the
+    browser) at the chosen credibility, at full credibility and when nobody
+    believes the claim. The dots are a seeded simulated test of the chosen
+    banner against no banner (:func:`simulated_grid`, precomputed over the
+    sliders' grid), with Wilson intervals and the difference with a Newcombe
+    interval computed in the browser.
+    """
+    grid = simulated_grid()
+    controls = [
+        alt.param(name="hours", value=50, bind=alt.binding_range(
+            min=HOURS[0], max=HOURS[-1], step=5, name="Hours of effort disclosed ")),
+        alt.param(name="credibility", value=0.7, bind=alt.binding_range(
+            min=0, max=1, step=0.1, name="Credibility of the claim (0 to 1) ")),
+        alt.param(name="base_rate", value=0.04, bind=alt.binding_range(
+            min=BASE_RATES[0], max=BASE_RATES[-1], step=0.01, name="Sign-up rate without a banner ")),
+    ]
+    half, lift = float(DEFAULT_HALF_SATURATION), float(DEFAULT_MAX_RELATIVE_LIFT)
+    n_c, n_b = len(CREDIBILITY), len(BASE_RATES)
+    derived = [
+        expr.signal("h_i", "round(hours / 5)"),
+        expr.signal("c_i", "round(credibility * 10)"),
+        expr.signal("b_i", "round(base_rate * 100) - 1"),
+        expr.signal("felt", f"credibility * hours / (hours + {half})"),
+        expr.signal("model_rate", f"base_rate * (1 + {lift} * felt)"),
+        expr.signal("k_plain", f"{json.dumps(grid['plain'].tolist())}[b_i]"),
+        expr.signal("k_banner", f"{json.dumps(grid['banner'].ravel().tolist(), separators=(',', ':'))}"
+                                f"[(h_i * {n_c} + c_i) * {n_b} + b_i]"),
+        expr.signal("n_plain", str(grid["n_plain"])),
+        expr.signal("n_banner", str(grid["n_banner"])),
+        *expr.wilson("plain", "k_plain", "n_plain"),
+        *expr.wilson("banner", "k_banner", "n_banner"),
+        *expr.newcombe("gap", "plain", "banner"),
+    ]
+
+    series = ["at this credibility", "fully credible", "not believed"]
+    curves = alt.Chart(alt.Data(values=[{"hours": h, "series": s} for s in series for h in HOURS])).transform_calculate(
+        c="datum.series == 'fully credible' ? 1 : datum.series == 'not believed' ? 0 : credibility",
+        rate=f"base_rate * (1 + {lift} * datum.c * datum.hours / (datum.hours + {half}))",
+        label="datum.series + ' (' + format(datum.c, '.0%') + '): ' + format(base_rate, '.1%')"
+              f" + ' to ' + format(base_rate * (1 + {lift} * datum.c * 100 / (100 + {half})), '.2%')",
+    )
+    x = alt.X("hours:Q", title="hours of effort disclosed", scale=alt.Scale(domain=[0, 100]))
+    y = alt.Y("rate:Q", title="sign-up rate", axis=alt.Axis(format=".1%"), scale=alt.Scale(zero=True))
+    lines = curves.mark_line().encode(
+        x=x, y=y,
+        color=alt.Color("series:N", scale=alt.Scale(domain=series, range=[BANNER_COLOUR, REFERENCE_COLOUR,
+                                                                          REFERENCE_COLOUR]),
+                        legend=None),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 3], [2, 2]]),
+                                  legend=None),
+        description="label:N")
+    arms = alt.Chart(alt.Data(values=[{"arm": "no banner"}, {"arm": "banner"}])).transform_calculate(
+        hours="datum.arm == 'banner' ? hours : 0",
+        rate="datum.arm == 'banner' ? banner_rate : plain_rate",
+        low="datum.arm == 'banner' ? banner_low : plain_low",
+        high="datum.arm == 'banner' ? banner_high : plain_high",
+        colour=f"datum.arm == 'banner' ? '{BANNER_COLOUR}' : '{PLAIN_COLOUR}'",
+        label="'simulated ' + datum.arm + ': ' + format(datum.rate, '.2%') + ' (' + format(datum.low, '.2%')"
+              " + ' to ' + format(datum.high, '.2%') + ')'",
+    )
+    whiskers = arms.mark_rule(strokeWidth=2, aria=False).encode(
+        x=x, y="low:Q", y2="high:Q", color=alt.Color("colour:N", scale=None))
+    dots = arms.mark_point(filled=True, size=70, opacity=1, stroke="#222", strokeWidth=1).encode(
+        x=x, y=y, color=alt.Color("colour:N", scale=None), description="label:N")
+    plot = alt.layer(lines, whiskers, dots).properties(
+        width=CHART_WIDTH, height=220,
+        title=alt.Title(alt.ExprRef("'Simulated: ' + hours + ' hours at credibility ' + format(credibility, '.0%')"),
+                        subtitle=["solid: the model at this credibility;",
+                                  "dashed: fully credible; dotted: not believed;",
+                                  "dots: one simulated test (95% CI)"]))
+    text = readout([
+        "'Perceived sacrifice: ' + format(felt, '.2f') + ' (0 to 1)'",
+        "'Model sign-up rate: ' + format(model_rate, '.2%') + ' (no banner ' + format(base_rate, '.2%') + ')'",
+        "'Relative lift: ' + format(model_rate / base_rate - 1, '+.0%') + ' (at most "
+        f"{lift:+.0%})'",
+        "'Simulated test, ' + format(n_plain, ',') + ' + ' + format(n_banner, ',') + ' visitors:'",
+        "'no banner ' + format(plain_rate, '.2%') + ', banner ' + format(banner_rate, '.2%')",
+        "'difference ' + format(gap_diff * 100, '+.2f') + ' points (' + format(gap_low * 100, '+.2f')"
+        " + ' to ' + format(gap_high * 100, '+.2f') + ')'",
+        "gap_low > 0 || gap_high < 0 ? 'The interval excludes zero.'"
+        " : 'The interval includes zero: inconclusive.'",
+    ])
+    chart = alt.vconcat(plot, text, spacing=8).add_params(*controls, *derived)
+    return Explorer(chart, "sacrifice_explorer",
+                    "Show the sacrifice: hours disclosed, credibility and sign-ups (simulated)")

@@ -1,0 +1,88 @@
+"""Python-side logic of the explorers of chapters 3, 5, 6 and 12.
+
+The generic checks (spec, controls, parity in the browser) live in
+``test_explorers.py`` and ``test_explorers_browser.py``; here we check what
+the parity cases and embedded tables are built from.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reciprocity.explorers import PARITY, load_all
+from reciprocity.explorers._d3format import fixed, percent
+from reciprocity.explorers.interdependence import (CONTINUATIONS, MAX_FAVOURS, NOTICE_RATES, PRIORS,
+                                                   TEMPTATIONS, favour_grid, tournament_grid)
+from reciprocity.simulate.repeated_games import STRATEGIES
+
+load_all()
+
+
+def test_d3_rounding_goes_away_from_zero_on_ties():
+    assert percent(0.305) == "31%"          # Python's format would print 30%
+    assert fixed(2.125, 2) == "2.13"
+    assert fixed(1234.5, 0, comma=True) == "1,235"
+    assert fixed(-0.04, 1) == "0.0"          # d3 drops the sign of a rounded zero
+    assert percent(0.1234, 1) == "12.3%"
+
+
+def test_tournament_grid_covers_the_sliders_and_is_seeded():
+    grid = tournament_grid()
+    assert set(grid) == {(float(d), t) for d in CONTINUATIONS for t in TEMPTATIONS}
+    for cell in grid.values():
+        assert np.isclose(sum(cell["shares"]), 1)
+        assert 0 <= cell["population_cooperation"] <= 1
+    assert tournament_grid() is grid  # cached: the chapter and the explorer share one run
+
+
+def test_shadow_grid_shows_the_chapter_pattern():
+    grid = tournament_grid()
+    defect, tft = STRATEGIES.index("always defect"), STRATEGIES.index("tit-for-tat")
+    short, long = grid[(0.0, 4.0)], grid[(0.9, 4.0)]
+    assert short["payoff"][defect] > short["payoff"][tft]
+    assert long["payoff"][tft] > long["payoff"][defect]
+    assert short["population_cooperation"] < 0.05 < 0.95 < long["population_cooperation"]
+
+
+def test_favour_grid_rises_with_favours_and_intros():
+    grid = favour_grid()
+    assert len(grid) == len(NOTICE_RATES) * len(PRIORS) * 2
+    for (rate, prior, intro), curve in grid.items():
+        assert len(curve) == MAX_FAVOURS + 1 and np.all(np.diff(curve) >= -1e-12)
+        if not intro:
+            assert np.all(grid[(rate, prior, True)] >= curve)
+
+
+@pytest.mark.parametrize("name", ["shadow_explorer", "favour_explorer", "svo_mix_explorer",
+                                  "svo_slider_explorer", "norms_explorer"])
+def test_parity_lines_fit_the_readout(name):
+    for case in PARITY[name]():
+        for line in case.expect:
+            assert len(line) <= 46, f"{name}: {line!r} is too long for a phone"
+            assert "nan" not in line.lower()
+
+
+def test_svo_parity_uses_the_package_scoring():
+    from reciprocity.simulate.svo import classify_svo, slider_payoffs, svo_angle
+
+    case = PARITY["svo_slider_explorer"]()[1]  # every slider at 0
+    selves, others = slider_payoffs([0] * 6)
+    angle = svo_angle(selves, others)
+    assert f"SVO angle {fixed(angle, 1)}°: {classify_svo(angle)}" in case.expect
+
+
+def test_mix_parity_matches_the_simulator_expectations():
+    from reciprocity.simulate.svo import REPORTED_MIX, expected_return_rates
+
+    expected = expected_return_rates(REPORTED_MIX).set_index("group").loc["population"]
+    first = PARITY["svo_mix_explorer"]()[0].expect  # the reported mix (50/33/10)
+    assert first[0].startswith(f"One-off gift: {percent(expected['one_off'], 1)}")
+
+
+def test_norms_parity_includes_the_real_floors():
+    from reciprocity.explorers.norms import real_floors
+
+    floors = dict(real_floors())
+    assert len(floors) == 4 and all(0.2 < rate < 0.45 for rate in floors.values())
+    first = PARITY["norms_explorer"]()[0].expect
+    assert any(line.startswith("Replies to outsiders (Broockman): 28.7%") for line in first)
