@@ -94,6 +94,11 @@ def proportion_ci(successes: int, trials: int, confidence: float = 0.95,
     return min(max(float(low), 0.0), rate), max(min(float(high), 1.0), rate)
 
 
+def _p_text(p: float) -> str:
+    """A p-value as a reader expects it: 'p = 0.0122', tiny ones as 'p < 0.0001'."""
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.3g}"
+
+
 @dataclass(frozen=True)
 class ProportionComparison:
     """Result of :func:`compare_proportions` (group B compared with group A)."""
@@ -109,10 +114,12 @@ class ProportionComparison:
 
     def __str__(self) -> str:
         lo, hi = self.ci
+        lift = "undefined" if math.isinf(self.relative_lift) else f"{self.relative_lift:+.0%}"
         return (
-            f"A {self.rate_a:.1%} vs B {self.rate_b:.1%}: difference {self.difference:+.1%} "
-            f"({self.confidence:.0%} CI {lo:+.1%} to {hi:+.1%}), lift {self.relative_lift:+.0%}, "
-            f"z-test p = {self.p_value:.3g}, Fisher p = {self.fisher_p_value:.3g}"
+            f"A {self.rate_a:.1%} vs B {self.rate_b:.1%}: difference {100 * self.difference:+.1f} "
+            f"percentage points ({self.confidence:.0%} CI {100 * lo:+.1f} to {100 * hi:+.1f}), "
+            f"relative lift {lift}, z-test {_p_text(self.p_value)}, "
+            f"Fisher {_p_text(self.fisher_p_value)}"
         )
 
 
