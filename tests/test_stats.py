@@ -157,8 +157,8 @@ def test_difference_interval_contains_the_difference(trials_a, trials_b, draw):
 
 
 def test_comparison_prints_points_and_readable_p_values():
-    text = str(compare_proportions(3000, 10000, 3800, 10000))
+    text = str(stats.compare_proportions(3000, 10000, 3800, 10000))
     assert "difference +8.0 percentage points (95% CI +6.7 to +9.3)" in text
     assert "z-test p < 0.0001" in text and "p = 0.0" not in text
     assert "np.float64" not in text
-    assert "relative lift undefined" in str(compare_proportions(0, 50, 13, 50))
+    assert "relative lift undefined" in str(stats.compare_proportions(0, 50, 13, 50))
