@@ -88,3 +88,13 @@ def test_cost_per_extra_person_in_chapter_14_matches_the_shipped_data(tables):
         assert round(curve.loc[amount, "cost"], digits) == published
         # dividing by the extra share alone, as the chapter once did, overstates it
         assert amount / (p1 - p0) > curve.loc[amount, "cost"] * 1.1
+
+
+def test_shipped_data_reproduce_what_thornton_reports(sample):
+    """Thornton (2008), abstract: 34 percent without an incentive; the smallest incentive doubled it."""
+    bands = th.incentive_bands(sample)
+    none, smallest = bands.loc[0, "rate"], bands.loc[1, "rate"]
+    assert round(none, 2) == th.REPORTED_SHARE_NO_INCENTIVE
+    # "doubled" is a rounded word: the lowest band (20 cents or less) gives 1.9 times
+    assert abs(smallest / none - th.REPORTED_SMALLEST_RATIO) < 0.25
+    assert round(smallest / none, 1) == 1.9

@@ -23,13 +23,14 @@ CREDIBILITY = tuple(round(c / 10, 1) for c in range(11))
 BASE_RATES = tuple(round(b / 100, 2) for b in range(1, 11))
 #: The simulated test behind the explorer: visitors split at random between
 #: no banner and the banner, as many per arm as in the chapter's content test.
-#: The seed was fixed before any result was seen and is not tuned for a tidy
-#: draw: one seeded test can miss an effect the model builds in, and
-#: :func:`replications` shows how much a single test varies.
+#: The seed is the one first chosen for chapter 13, kept whatever its draw
+#: shows (not swapped for a tidier one): a single seeded test can miss the
+#: effect the model builds in, and :func:`replications` shows how much one
+#: test varies.
 N_VISITORS = 30_000
 SEED = 1313
 #: How many other seeds (1, 2, ...) :func:`replications` runs the same test with.
-N_REPLICATIONS = 1000
+N_REPLICATIONS = 500
 PLAIN_COLOUR, BANNER_COLOUR, REFERENCE_COLOUR = PALETTE[7], PALETTE[2], "#777777"
 
 

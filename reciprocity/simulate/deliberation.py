@@ -3,10 +3,14 @@
 The elaboration likelihood model (Petty & Cacioppo 1979, 1986; Petty,
 Cacioppo & Goldman 1981) says people think a message through when they are
 motivated (involved) and able (not distracted). Then the quality of the
-arguments drives the response (the central route). When they are not, a cue
-such as "this person gave me something first" does the work (the peripheral
-route). This module turns that idea into a small, explicit model and a seeded
-simulation of people who receive a request with or without a gift first.
+arguments drives the response (the central route). When they are not, cues
+do the work (the peripheral route); those studies used cues such as the
+prestige of the source, not gifts. This module *assumes* that a prior gift
+acts as such a cue and that its pull fades as elaboration rises, and turns
+that assumption into a small, explicit model and a seeded simulation of
+people who receive a request with or without a gift first. Because the fade
+is built in, the model's output illustrates the assumption; it cannot
+confirm it.
 
 Everything here is *simulated*: no cell-level data from these studies is
 public, so the model is calibrated to reported figures, stated below.
@@ -73,8 +77,8 @@ def compliance_probability(involvement, distraction, argument_quality, gift, *,
         Compliance with neutral arguments and no gift (strictly between 0 and 1).
     cue_weight : float
         Log-odds the gift adds when elaboration is zero (0-4). The default,
-        1.0, roughly doubles a 20% baseline (to about 40%), the size of effect
-        reported for Regan's (1971) favour in a face-to-face setting.
+        1.0, roughly doubles a 20% baseline (to about 40%), the ratio Cialdini
+        (2009) reports for Regan's (1971) face-to-face favour.
     argument_weight : float
         Log-odds the best possible arguments add at full elaboration (0-4).
 
@@ -142,9 +146,11 @@ def simulate_gift_request(n_people: int = 2000, *, involvement: float = 0.8,
     effect negative.
 
     Calibration: with the defaults and no elaboration, the gift lifts
-    compliance from 20% to about 40%, a doubling like the one reported for
-    Regan (1971), where a stranger's unrequested soft drink about doubled
-    raffle-ticket purchases (reported means, not verified against data).
+    compliance from 20% to about 40%, a doubling like the one Cialdini (2009,
+    *Influence*) reports for Regan (1971): people given an unrequested soft
+    drink by a confederate bought about twice as many of his raffle tickets.
+    Regan's abstract gives the direction, not the size; the ratio is quoted
+    as reported, not verified against data, and tickets are not a rate.
 
     Examples
     --------
