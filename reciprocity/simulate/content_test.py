@@ -15,8 +15,8 @@ Visitors who land on a post are randomly shown one of four versions:
 
 The outcome is whether the visitor signs up for the newsletter. No public
 cell-level data exist for such a test, so everything here is *simulated*.
-The default rates are illustrative: a 4% sign-up rate for a plain post, in
-the range content marketers commonly quote; small lifts for the face and the
+The default rates are assumptions chosen for teaching, not benchmarks: a 4%
+sign-up rate for a plain post; small lifts for the face and the
 effort banner (relative lifts of roughly 15-20%, far smaller than the 57.5%
 to 83.8% compliance gap Guéguen & Jacob (2002) reported for a photo in a
 personal e-mail request, because a blog reader is anonymous and less

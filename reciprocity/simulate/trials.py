@@ -10,12 +10,13 @@ Two trial policies are compared on new sign-ups, assigned at random:
 
 The vendor case in the course's source article (a product-management SaaS
 that shortened its trial and then rewarded onboarding steps with extra days)
-*reported* roughly three times the trial-to-paid conversion; industry surveys
-put the unassisted trial-to-paid median at about 4% (illustrative vendor
-benchmarks). Yoganarasimhan, Barzegary & Pani (arXiv 2006.13420) found a
-7-day trial beat a 30-day one on subscriptions at a real SaaS firm. No
-user-level data are public, so this log is *simulated*, with defaults that
-give roughly 4% conversion under A and 2-3 times that under B.
+*reported* roughly three times the trial-to-paid conversion.
+Yoganarasimhan, Barzegary & Pani (arXiv 2006.13420) randomised trial lengths
+(7, 14 or 30 days) at a SaaS firm and *reported* that the 7-day trial gave the
+most subscriptions; their trials earned no extra days. No user-level data are
+public, so this log is *simulated*. Its defaults are assumptions chosen for
+teaching, not benchmarks: roughly 4% conversion under A, and 2-3 times that
+under B, set to echo the vendor's report (so the simulation cannot confirm it).
 
 The model
 ---------
