@@ -42,24 +42,28 @@ def test_every_explorer_is_in_the_book_and_every_page_loads_vega_only_if_needed(
         assert "Static preview" not in text, f"{html.name} still shows a control that cannot respond"
 
 
-def _open(browser, site, explorer_pages, name, width=1280):
+@pytest.fixture(scope="module", params=NAMES)
+def drawn(request, browser, site, explorer_pages):
+    """One page per explorer, shared by the tests below; each test starts from its defaults."""
+    name = request.param
     page, problems, failed, foreign = open_page(browser, site, explorer_pages[name])
-    page.set_viewport_size({"width": width, "height": 900})
     found = [e for e in wait_ready(page) if e["name"] == name]
     assert found, f"{name} not drawn on {explorer_pages[name]}"
-    return page, found[0]["id"], (problems, failed, foreign)
+    controls = EXPLORERS[name]().controls()
+    yield name, page, found[0]["id"], controls, (problems, failed, foreign)
+    page.close()
 
 
 def _reset(page, explorer_id, controls):
+    page.set_viewport_size({"width": 1280, "height": 900})
     for control in controls:
         set_control(page, explorer_id, control.name, control.value)
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", NAMES)
-def test_every_control_changes_the_chart_and_its_text_alternative(browser, site, explorer_pages, name):
-    controls = EXPLORERS[name]().controls()
-    page, explorer_id, (problems, failed, foreign) = _open(browser, site, explorer_pages, name)
+def test_every_control_changes_the_chart_and_its_text_alternative(drawn):
+    name, page, explorer_id, controls, (problems, failed, foreign) = drawn
+    _reset(page, explorer_id, controls)
     assert sorted(control_names(page, explorer_id)) == sorted(c.name for c in controls)
     for control in controls:
         start_svg, start_aria = snapshot(page, explorer_id), page.evaluate(ARIA, explorer_id)
@@ -75,14 +79,11 @@ def test_every_control_changes_the_chart_and_its_text_alternative(browser, site,
         assert changed_aria, f"{name}: moving {control.name} leaves the text alternative stale"
         _reset(page, explorer_id, controls)
     assert problems == [] and failed == [] and foreign == [], (problems, failed, foreign)
-    page.close()
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", NAMES)
-def test_explorer_shows_what_the_package_computes(browser, site, explorer_pages, name):
-    controls = EXPLORERS[name]().controls()
-    page, explorer_id, _ = _open(browser, site, explorer_pages, name)
+def test_explorer_shows_what_the_package_computes(drawn):
+    name, page, explorer_id, controls, _ = drawn
     for case in PARITY[name]():
         _reset(page, explorer_id, controls)
         for key, value in case.settings.items():
@@ -91,14 +92,14 @@ def test_explorer_shows_what_the_package_computes(browser, site, explorer_pages,
         assert missing(case.expect, lines) == [], (
             f"{name} at {dict(case.settings)} misses {missing(case.expect, lines)}; "
             f"it shows {describe(lines)}")
-    page.close()
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("name", NAMES)
-def test_controls_have_room_labels_and_keys_and_text_is_readable(browser, site, explorer_pages, name, width):
-    page, explorer_id, _ = _open(browser, site, explorer_pages, name, width=width)
+def test_controls_have_room_labels_and_keys_and_text_is_readable(drawn, width):
+    name, page, explorer_id, controls, _ = drawn
+    _reset(page, explorer_id, controls)
+    page.set_viewport_size({"width": width, "height": 900})
     layout = page.evaluate("""(id) => {
       const root = document.getElementById(id);
       const svg = root.querySelector('svg');
@@ -109,11 +110,10 @@ def test_controls_have_room_labels_and_keys_and_text_is_readable(browser, site, 
         .map(i => i.getBoundingClientRect().width);
       const labels = [...root.querySelectorAll('.vega-bind')]
         .map(b => (b.querySelector('.vega-bind-name') || {}).textContent || '');
-      return {minFont: Math.min(...sizes), tracks, labels,
-              overflow: root.scrollWidth - root.clientWidth};
+      return {minFont: Math.min(...sizes), tracks, labels};
     }""", explorer_id)
     assert layout["minFont"] >= 11, f"{name} at {width}px: chart text {layout['minFont']:.1f} px"
-    assert all(width >= 120 for width in layout["tracks"]), f"{name} at {width}px: tracks {layout['tracks']}"
+    assert all(track >= 120 for track in layout["tracks"]), f"{name} at {width}px: tracks {layout['tracks']}"
     assert all(label.strip() for label in layout["labels"]), f"{name}: an unlabelled control"
     if width == 390:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -128,4 +128,4 @@ def test_controls_have_room_labels_and_keys_and_text_is_readable(browser, site, 
         page.keyboard.press("ArrowLeft")
     page.evaluate("(id) => window.reciprocityExplorers[id].runAsync()", explorer_id)
     assert snapshot(page, explorer_id) != before, f"{name}: the keyboard does not move {kind} controls"
-    page.close()
+    _reset(page, explorer_id, controls)
