@@ -3,9 +3,11 @@
 The ``broockman2013`` dataset is a field experiment: e-mails asking 5,593
 American state legislators for help came from a sender with a distinctively
 Black name who either lived in the legislator's district (someone who can vote
-for or against them next time) or lived elsewhere. This module is the one home
-of the numbers the course takes from it (chapters 3, 5, 6 and 12, the norms
-explorer).
+for or against them next time) or lived elsewhere. No favour came first and
+nothing was repaid: the comparison measures responsiveness under an electoral
+incentive, an analogue of interdependence, not a test of reciprocity. This
+module is the one home of the numbers the course takes from it (chapters 3, 5,
+6 and 12).
 
 Examples
 --------

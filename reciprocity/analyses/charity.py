@@ -3,9 +3,11 @@
 The ``franses_paap2001`` dataset records how earlier donors to a Dutch
 charity responded to one mailing: whether they gave (``respond``), how much
 (``gift``, guilders) and how often they had answered earlier mailings
-(``propresp``). Nobody saw who gave and the charity had nothing to give back,
-so the response rate is giving with no audience and no future payoff
-(chapter 6). This module is the one home of the numbers the course quotes.
+(``propresp``). The charity records every gift, nobody received a favour
+first, and there is no comparison arm (no group went unmailed and none was
+sent a gift), so the response rate is a base rate of giving among past
+donors: context for chapter 6, not a measure of reciprocity. This module is
+the one home of the numbers the course quotes.
 
 Examples
 --------

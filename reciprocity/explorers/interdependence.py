@@ -293,8 +293,8 @@ def favour_explorer() -> Explorer:
         "'cold contact ' + format(favour_cold[ask_after], '.0%') + ', with an intro '"
         " + format(favour_intro[ask_after], '.0%')",
         "'Asking at once: ' + format(favour_cold[0], '.0%') + ' and ' + format(favour_intro[0], '.0%')",
-        f"'Calibrated to {STRANGER_REPLY:.1%} (no future) and {PARTNER_REPLY:.1%}'",
-        "'(even chance of a future): Broockman 2013'",
+        f"'Assumed reply rates: {STRANGER_REPLY:.1%} with no future,'",
+        f"'{PARTNER_REPLY:.1%} at even odds (Broockman 2013)'",
     ])
     chart = alt.vconcat(plot, text, spacing=10).add_params(*controls, *derived)
     return Explorer(chart, "favour_explorer",

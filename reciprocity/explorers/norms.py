@@ -2,46 +2,29 @@
 
 The model of :mod:`reciprocity.simulate.norms` has a closed form,
 ``repayment = n + (1 - n) * r * v``, so the chart and its readout are
-computed in the browser. Beside the model's floor it shows real rates
-observed with no audience or no future, taken from the analyses of four of
-the course's data sets.
+computed in the browser. It is a model only: the shares ``n`` and ``r`` are
+assumptions that no study cited by the course estimates. The base rates of
+prosocial behaviour quoted in chapter 6 (turnout, anonymous cooperation,
+legislators' replies, charity gifts) involved no favour, so they are not
+shown here as if they measured the personal-norm share.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import altair as alt
 
-from ..plots import GREY, PALETTE
+from ..plots import PALETTE
 from ..simulate.norms import DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, decompose_repayment
 from . import expr
 from ._d3format import fixed, percent
 from .core import CHART_WIDTH, Case, Explorer, readout, register
 
-__all__ = ["real_floors", "ENGINE_COLOURS"]
+__all__ = ["ENGINE_COLOURS", "MODEL_NOTE"]
 
-#: As in chapter 6's figure: no audience (the floor) and with an audience (the total).
+#: The model's two curves: repayment from the personal norm alone, and in total.
 ENGINE_COLOURS = {"personal norm alone": PALETTE[0], "total repayment": PALETTE[1]}
+#: The readout's reminder that the sliders set assumptions, not estimates.
+MODEL_NOTE = "Model: n and r are assumed, not measured"
 _STEP = 0.05
-
-
-@lru_cache(maxsize=1)
-def real_floors() -> tuple[tuple[str, float], ...]:
-    """Real rates with no audience or no future: (short label, rate) pairs.
-
-    From :mod:`reciprocity.analyses`: GGL's control-group turnout, Fox &
-    Guyer's anonymous groups, Broockman's out-of-district replies
-    (non-Black legislators) and the charity mailing's response rate.
-    """
-    from ..analyses import broockman, charity, fox_guyer, ggl
-
-    turnout = ggl.arm_turnout().set_index("treatment")
-    return (
-        ("Turnout, no letter (GGL)", float(turnout.loc["Control", "rate"])),
-        ("Anonymous groups (Fox & Guyer)", float(fox_guyer.condition_summary().loc["anonymous", "mean"])),
-        ("Replies to outsiders (Broockman)", float(broockman.sender_comparison().rate_a)),
-        ("Donors giving (charity mailing)", float(charity.response_summary()["rate"])),
-    )
 
 
 def _lines(n: float, r: float, v: float) -> list[str]:
@@ -49,7 +32,8 @@ def _lines(n: float, r: float, v: float) -> list[str]:
     return [f"At visibility {percent(v)}: {percent(parts['total'], 1)} repay",
             f"Personal norm {fixed(100 * parts['internalised'], 1)} points, "
             f"pressure {fixed(100 * parts['social_pressure'], 1)}",
-            f"In full anonymity {percent(parts['internalised_share'])} of it stays"]
+            f"In full anonymity {percent(parts['internalised_share'])} of it stays",
+            MODEL_NOTE]
 
 
 def _cases() -> list[Case]:
@@ -57,21 +41,18 @@ def _cases() -> list[Case]:
     for n, r, v in [(DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, 1.0), (0.0, 0.0, 0.0),
                     (1.0, 1.0, 1.0), (0.0, 1.0, 0.5), (0.15, 0.85, 0.35), (0.45, 0.2, 0.0)]:
         cases.append(Case({"personal_norm": n, "pressure_response": r, "visibility": v}, _lines(n, r, v)))
-    floors = real_floors()
-    cases[0] = Case(cases[0].settings, cases[0].expect + [f"{label}: {percent(rate, 1)}"
-                                                          for label, rate in floors])
     return cases
 
 
 @register(cases=_cases)
 def norms_explorer() -> Explorer:
-    """Repayment as a personal-norm floor plus a social-pressure part that grows with visibility.
+    """Repayment as a personal-norm part plus a social-pressure part that grows with visibility (a model).
 
     Simulated model (:mod:`reciprocity.simulate.norms`): three sliders set the
     share holding the norm ``n``, the share of the others who repay when seen
     ``r``, and the visibility ``v``. The line is ``n + (1 - n) * r * v`` over
-    all visibilities, the dashed line the floor ``n``; the grey marks at
-    visibility 0 are real rates with no audience or no future (:func:`real_floors`).
+    all visibilities, the dashed line the personal-norm part ``n`` alone. The
+    sliders set assumptions; nothing on the chart is data.
     """
     def slider(name, value, label):
         return alt.param(name=name, value=value, bind=alt.binding_range(
@@ -99,8 +80,8 @@ def norms_explorer() -> Explorer:
     curves = alt.Chart(grid).transform_calculate(
         v=f"datum.k * {_STEP}",
         total="personal_norm + (1 - personal_norm) * pressure_response * datum.v",
-        floor="personal_norm",
-    ).transform_fold(["total", "floor"], as_=["part", "rate"]).transform_calculate(
+        alone="personal_norm",
+    ).transform_fold(["total", "alone"], as_=["part", "rate"]).transform_calculate(
         series="datum.part == 'total' ? 'total repayment' : 'personal norm alone'")
     lines = curves.mark_line(strokeWidth=2.5, aria=False).encode(
         x=x, y=y, color=colour, strokeDash=alt.StrokeDash(
@@ -109,23 +90,16 @@ def norms_explorer() -> Explorer:
         v="visibility", rate="norm_total",
         label="'At visibility ' + format(visibility, '.0%') + ', ' + format(norm_total, '.1%') + ' repay'",
     ).mark_point(filled=True, size=100, color=PALETTE[1]).encode(x=x, y=y, description="label:N")
-    floors = real_floors()
-    real = alt.Chart(alt.Data(values=[{"label": label, "rate": rate, "v": 0} for label, rate in floors])
-                     ).transform_calculate(
-        text="'Real, no audience: ' + datum.label + ' ' + format(datum.rate, '.1%')",
-    ).mark_tick(color=GREY, thickness=2, size=14, orient="horizontal").encode(
-        x=x, y=y, description="text:N")
-    plot = alt.layer(lines, real, marker).properties(
+    plot = alt.layer(lines, marker).properties(
         width=CHART_WIDTH - 40, height=220, title=alt.Title(
             "Simulated model: repayment and visibility",
-            subtitle="grey ticks at 0%: real rates with no audience"))
+            subtitle="n, r and v are assumptions, not data"))
     text = readout([
         "'At visibility ' + format(visibility, '.0%') + ': ' + format(norm_total, '.1%') + ' repay'",
         "'Personal norm ' + format(100 * personal_norm, '.1f') + ' points, pressure '"
         " + format(100 * norm_pressure, '.1f')",
         "'In full anonymity ' + format(norm_share, '.0%') + ' of it stays'",
-        "'Real rates with no audience or no future:'",
-        *[f"'{label}: {percent(rate, 1)}'" for label, rate in floors],
+        f"'{MODEL_NOTE}'",
     ])
     chart = alt.concat(plot, text, columns=1, spacing=10, align="none").add_params(*controls, *derived)
     return Explorer(chart, "norms_explorer",

@@ -13,9 +13,13 @@ that it is seen), the repayment rate is
 
     repayment = n + (1 - n) * r * v
 
-so anonymity (``v = 0``) lowers repayment to ``n`` but does not remove it.
-Everything here is *simulated*; see :func:`simulate_repayment` for the
-calibration.
+so in the model anonymity (``v = 0``) lowers repayment to ``n`` and no
+further. That is a property of the formula, not a finding. Direct tests of
+reciprocity (Whatley et al. 1999; Burger et al. 2009) report that a favour
+raises repayment even when nobody can find out, which is consistent with
+``n > 0``; they do not estimate ``n`` or ``r``. Everything here is
+*simulated*; the defaults are illustrative assumptions (see
+:func:`simulate_repayment`).
 """
 from __future__ import annotations
 
@@ -36,15 +40,16 @@ __all__ = [
     "simulate_repayment",
 ]
 
-#: Share who repay with no audience: near the rates seen with no one watching
-#: and no future at stake (29.7% turnout with no letter in Gerber et al. 2008,
-#: 28.7% replies to out-of-district senders in Broockman 2013, about a third of
-#: choices cooperative in anonymous groups in Fox & Guyer 1978).
+#: Assumed share who hold the personal norm and repay with no audience: an
+#: illustrative value, not an estimate. No study cited by the course measures
+#: it. The base rates of prosocial behaviour in chapter 6 (turnout with no
+#: letter, replies to out-of-district senders, cooperation in anonymous groups,
+#: charity gifts) involved no favour and do not measure it either.
 DEFAULT_PERSONAL_NORM = 0.30
 
-#: Share of the others who repay when seen: chosen so full visibility gives
-#: about 55%, between Fox & Guyer's public groups (about 46%) and Broockman's
-#: constituents (56.1%).
+#: Assumed share of the others who repay when seen: an illustrative value,
+#: not an estimate. With the default personal norm, full visibility gives
+#: 0.30 + 0.70 * 0.35 = 54.5% by arithmetic.
 DEFAULT_PRESSURE_RESPONSE = 0.35
 
 #: Why a simulated person repaid (or did not).
@@ -130,13 +135,16 @@ def simulate_repayment(n_people: int = 2000, personal_norm: float = DEFAULT_PERS
     * The two engines are independent: holding the norm does not change how
       someone reacts to being seen, and visibility does not change the norm.
     * Everyone received the same favour; only visibility differs.
-    * Calibration (loose): the defaults give about 30% repayment in private and
-      about 55% in full view, close to the anonymous or no-future rates and the
-      public or interdependent rates in the course's real data sets (Gerber et
-      al. 2008 control turnout 29.7%; Broockman 2013 replies 28.7% vs 56.1%;
-      Fox & Guyer 1978 anonymous vs public groups, about a third vs about 46% of
-      choices cooperative). Whatley et al. (1999) report the same direction for
-      pledges after a favour, in private and in public.
+    * Everyone counted as repaying would otherwise have done nothing: there is
+      no no-favour arm, so people who would have helped anyway are not
+      separated out, as a direct test would do.
+    * The defaults are illustrative assumptions, not calibrated to data: they
+      give 30% repayment in private and 54.5% in full view. Whatley et al.
+      (1999) report that a favour raised pledges in private and more in public,
+      and Burger et al. (2009) that it raised compliance whether or not the
+      requester would know; the model reproduces that direction by
+      construction whenever ``n`` and ``r`` are above zero, so it cannot
+      confirm those results.
 
     Parameters
     ----------

@@ -9,8 +9,12 @@ is evidence that the sender is in it for the long run, and an introduction
 from a mutual friend counts as several such pieces of evidence at once.
 
 The model is *simulated* and deliberately simple; its two reply rates are
-calibrated to Broockman (2013), where state legislators answered 28.7% of
-e-mails from someone outside their district and 56.1% from a constituent.
+set to Broockman (2013), where state legislators answered 28.7% of e-mails
+from someone outside their district and 56.1% from a constituent. Those rates
+measure responsiveness under an electoral incentive (interdependence), not the
+repayment of favours, and because the model is set to reproduce them,
+agreeing with them is built in: it cannot confirm Broockman's result, and
+what it says about favours follows from its assumptions.
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ from ._common import check_positive_int, check_probability, make_rng
 __all__ = ["perceived_continuation", "reply_probability", "simulate_favour_campaign"]
 
 #: Broockman (2013), non-Black legislators: reply rates to an out-of-district
-#: sender (no interdependence) and to a constituent. Used as calibration defaults.
+#: sender (no electoral interdependence) and to a constituent. Used as the
+#: model's assumed reply rates at continuation 0 and 0.5.
 STRANGER_REPLY, PARTNER_REPLY = 0.287, 0.561
 
 
@@ -174,7 +179,8 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
     annoyance from too many); costs do not change over time. Calibration:
     with no favours and no expected future, 28.7% reply; at perceived
     continuation 0.5, 56.1% - the out-of-district and in-district rates of
-    Broockman (2013). All results are simulated.
+    Broockman (2013), set by assumption (reproducing them is built in, not a
+    test). All results are simulated.
 
     Examples
     --------

@@ -62,8 +62,12 @@ REPORTED_MIX = {"prosocial": 0.50 / 0.93, "individualist": 0.33 / 0.93, "competi
 
 #: Assumed probability of returning a favour, by type, in a one-off encounter
 #: (``"one_off"``) and when returning it brings a future benefit (``"future"``).
-#: Chosen so that the reported mix gives population rates near Broockman's
-#: (2013) 28.7% reply rate to outsiders and 56.1% to constituents.
+#: Illustrative assumptions, not estimates: only their order is reported
+#: (Van Lange et al. 1997). They were chosen so that the reported mix gives
+#: population rates near Broockman's (2013) 28.7% and 56.1% reply rates, to keep
+#: the numbers in a plausible range. Broockman measured legislators' replies
+#: under an electoral incentive, not orientations or repaid favours, so the
+#: closeness is built in and confirms nothing.
 DEFAULT_RETURN_RATES = {
     "prosocial": {"one_off": 0.45, "future": 0.70},
     "individualist": {"one_off": 0.12, "future": 0.50},
@@ -289,10 +293,12 @@ def simulate_favour_returns(n_people: int = 2000, mix: Mapping[str, float] | Non
       The numbers in :data:`DEFAULT_RETURN_RATES` are illustrative, not
       estimates: Van Lange et al. (1997) report that individualists
       reciprocate less than prosocials, not these rates.
-    * Calibration: with the reported mix (about 50% prosocial, 33%
-      individualist, 10% competitive, rescaled to sum to 1) the population
-      rates come out near the 28.7% (no interdependence) and 56.1%
-      (interdependence) reply rates of Broockman (2013) - a loose anchor only.
+    * Anchor, not calibration to a test: with the reported mix (about 50%
+      prosocial, 33% individualist, 10% competitive, rescaled to sum to 1) the
+      assumed rates were chosen to give population rates near the 28.7% and
+      56.1% reply rates of Broockman (2013). That study varied an electoral
+      incentive, not orientation, and involved no favour; agreement with it is
+      built into the defaults and cannot confirm the model.
 
     Parameters
     ----------
