@@ -151,3 +151,60 @@ def test_community_explorer_shows_the_chapter_grid():
     sources = "\n".join(c.source for c in chapter.cells if c.cell_type == "code")
     call = ", ".join(f"{key}={value}" for key, value in GRID_SETTINGS.items())
     assert f"community_grid({call})" in sources
+
+
+# -- GGL: households, letters per voter, voting history, clustering --------------
+
+def test_household_counts_reproduce_the_reported_households(voters):
+    households = ggl.household_counts(voters)
+    assert list(households.index) == ggl.GGL_ARMS
+    # 180,002 households in all (Gerber, Green & Larimer 2008; ISPS Data Archive D001)
+    assert int(households.sum()) == ggl.REPORTED_HOUSEHOLDS["total"] == 180_002
+    for letter in ggl.LETTERS:   # about 20,000 households per letter, as reported
+        assert households[letter] == pytest.approx(ggl.REPORTED_HOUSEHOLDS["per_letter"], abs=5)
+    # every household size is consistent with a whole number of households
+    sizes = voters.groupby(["treatment", "hh_size"]).size()
+    assert all(count % size == 0 for (_, size), count in sizes.items())
+
+
+def test_mailing_yield_counts_letters_by_household(voters):
+    result = ggl.mailing_yield("Neighbors", voters)
+    assert result.voters == 38_201 and result.households == 20_000
+    assert result.lift == pytest.approx(0.081, abs=0.0005)   # 37.8% vs 29.7%, as published
+    # one extra voter per 6-7 letters, or per about 12 voters reached
+    assert 6 < result.letters_per_extra_voter < 7
+    assert 12 < result.voters_per_extra_voter < 12.5
+    assert result.letters_per_extra_voter == pytest.approx(
+        result.households / (result.lift * result.voters))
+    low, high = result.letters_per_extra_voter_range
+    assert low < result.letters_per_extra_voter < high
+    # the old reading, one voter per 12 letters, confused voters with letters
+    assert result.letters_per_extra_voter < result.voters_per_extra_voter / 1.8
+
+
+def test_lift_by_history_is_an_inverted_u(voters):
+    table = ggl.lift_by_history("Neighbors", voters).set_index("primaries_voted")
+    assert list(table.index) == [0, 1, 2, 3]
+    history = voters[ggl.PRIMARIES].sum(axis=1)
+    for k in range(4):
+        direct = ggl.compare_arms("Control", "Neighbors", voters[history == k])
+        assert table.loc[k, "difference"] == pytest.approx(direct.difference)
+        assert table.loc[k, "ci_low"] < table.loc[k, "difference"] < table.loc[k, "ci_high"]
+    # about 9.5 points for one or two earlier primaries, about 5 at either end
+    assert table.loc[1, "difference"] == pytest.approx(0.095, abs=0.002)
+    assert table.loc[2, "difference"] == pytest.approx(0.095, abs=0.002)
+    for end in (0, 3):
+        assert table.loc[end, "difference"] < 0.06
+        assert table.loc[end, "ci_high"] < min(table.loc[1, "ci_low"], table.loc[2, "ci_low"])
+    assert int((table["n_control"] + table["n_letter"]).sum()) == int(
+        voters["treatment"].isin(["Control", "Neighbors"]).sum())
+    with pytest.raises(ValueError, match="letter"):
+        ggl.lift_by_history("Control", voters)
+
+
+def test_cluster_inflation_bound_is_the_worst_case_design_effect(voters):
+    bound = ggl.cluster_inflation_bound(voters)
+    sizes = voters["hh_size"]
+    # sum over households of k^2, divided by the number of voters
+    assert bound ** 2 == pytest.approx((sizes ** 2 / sizes).sum() / len(voters))
+    assert 1.4 < bound < 1.55

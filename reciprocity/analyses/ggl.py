@@ -17,6 +17,9 @@ Examples
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .. import data, stats
@@ -24,7 +27,9 @@ from ..plots import PALETTE
 
 __all__ = ["GGL_ARMS", "LETTERS", "PRIMARIES", "ARM_COLOURS", "LADDER_STEPS", "load",
            "arm_counts", "arm_turnout", "compare_arms", "compare_with_control",
-           "turnout_counts", "voter_groups", "ladder_table"]
+           "turnout_counts", "voter_groups", "ladder_table", "REPORTED_HOUSEHOLDS",
+           "household_counts", "MailingYield", "mailing_yield", "lift_by_history",
+           "cluster_inflation_bound"]
 
 #: The five arms, from the least to the most social pressure.
 GGL_ARMS = ["Control", "Civic Duty", "Hawthorne", "Self", "Neighbors"]
@@ -44,6 +49,12 @@ LADDER_STEPS = [
 ]
 
 _AGE_BINS = [(18, 34), (35, 49), (50, 64), (65, 200)]
+
+#: Households in the study, as reported: 180,002 in all (Gerber, Green &
+#: Larimer 2008; ISPS Data Archive record D001), about 100,000 in the control
+#: group and about 20,000 per letter. Letters went to households, not to
+#: voters; :func:`household_counts` recovers the same numbers from the file.
+REPORTED_HOUSEHOLDS = {"total": 180_002, "per_letter": 20_000}
 
 
 def load() -> pd.DataFrame:
@@ -153,3 +164,100 @@ def ladder_table(frame: pd.DataFrame | None = None, confidence: float = 0.95) ->
                          "difference": r.difference, "ci_low": r.ci[0], "ci_high": r.ci[1],
                          "fisher_p": r.fisher_p_value})
     return pd.DataFrame(rows)
+
+
+def household_counts(frame: pd.DataFrame | None = None) -> pd.Series:
+    """Households (letters mailed) per arm, in :data:`GGL_ARMS` order.
+
+    The file has one row per voter and no household identifier, but every row
+    carries ``hh_size``, the number of the household's voters in the study. A
+    household of ``k`` voters therefore contributes ``k`` rows of ``1 / k``,
+    and the sum of ``1 / hh_size`` over an arm counts its households. On the
+    full file this gives 180,002, the total reported for the study
+    (:data:`REPORTED_HOUSEHOLDS`).
+    """
+    frame = _frame(frame)
+    households = (1.0 / frame["hh_size"]).groupby(frame["treatment"]).sum().round().astype(int)
+    households.name = "households"
+    return households.loc[[arm for arm in GGL_ARMS if arm in households.index]]
+
+
+@dataclass(frozen=True)
+class MailingYield:
+    """What one letter bought, from :func:`mailing_yield` (``*_range`` from the interval)."""
+
+    letter: str
+    voters: int               #: voters in households that were sent the letter
+    households: int           #: letters mailed (one per household)
+    lift: float               #: turnout difference with the control group (proportion)
+    lift_ci: tuple[float, float]
+    extra_voters: float       #: lift x voters: votes the letter added
+    letters_per_extra_voter: float
+    letters_per_extra_voter_range: tuple[float, float]
+    voters_per_extra_voter: float
+
+
+def mailing_yield(letter: str = "Neighbors", frame: pd.DataFrame | None = None,
+                  confidence: float = 0.95) -> MailingYield:
+    """Extra voters per letter mailed, counting letters by household.
+
+    The lift is a difference in turnout per *voter*, but one letter went to a
+    whole household (about 1.9 voters). Letters per extra voter is
+    ``households / (lift * voters)``; voters reached per extra voter is
+    ``1 / lift``. The range uses the ends of the Newcombe interval for the
+    lift (which treats voters as independent, so it is a little narrow).
+    """
+    frame = _frame(frame)
+    result = compare_arms("Control", letter, frame, confidence=confidence)
+    voters = int(arm_counts(frame).loc[letter, "n"])
+    households = int(household_counts(frame).loc[letter])
+    extra = result.difference * voters
+    low, high = result.ci
+    return MailingYield(
+        letter=letter, voters=voters, households=households, lift=result.difference,
+        lift_ci=(low, high), extra_voters=extra,
+        letters_per_extra_voter=households / extra,
+        letters_per_extra_voter_range=(households / (high * voters), households / (low * voters)),
+        voters_per_extra_voter=1 / result.difference)
+
+
+def lift_by_history(letter: str = "Neighbors", frame: pd.DataFrame | None = None,
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """Turnout lift of ``letter`` over the control group for each voting history.
+
+    One row per number of earlier primaries voted in (0 to 3; the file codes
+    each of 2000, 2002 and 2004 as 0/1). Columns ``primaries_voted``,
+    ``n_control``, ``n_letter``, ``rate_control``, ``rate_letter``,
+    ``difference``, ``ci_low``, ``ci_high`` (Newcombe; voters treated as
+    independent, so a little narrow).
+    """
+    if letter not in LETTERS:
+        raise ValueError(f"letter must be one of {LETTERS}, got {letter!r}")
+    frame = _frame(frame)
+    history = frame[PRIMARIES].sum(axis=1)
+    rows = []
+    for k in range(len(PRIMARIES) + 1):
+        part = frame.loc[history == k]
+        counts = arm_counts(part)
+        r = compare_arms("Control", letter, part, confidence=confidence)
+        rows.append({"primaries_voted": k, "n_control": int(counts.loc["Control", "n"]),
+                     "n_letter": int(counts.loc[letter, "n"]), "rate_control": r.rate_a,
+                     "rate_letter": r.rate_b, "difference": r.difference,
+                     "ci_low": r.ci[0], "ci_high": r.ci[1]})
+    return pd.DataFrame(rows)
+
+
+def cluster_inflation_bound(frame: pd.DataFrame | None = None) -> float:
+    """Largest factor by which household clustering can widen a turnout interval.
+
+    Letters were randomised by household, and voters in one household tend to
+    vote alike, so intervals that treat voters as independent are too narrow.
+    Without a household identifier the clustered interval cannot be computed,
+    but it can be bounded: if every household voted as one (intra-household
+    correlation 1), the variance of an arm's turnout grows by the mean
+    household size seen by a voter, ``sum(k**2) / sum(k)``. The standard error
+    then grows by the square root of that, the value returned (about 1.48).
+    Real households do not vote in perfect unison, so the true factor is smaller.
+    """
+    sizes = _frame(frame)["hh_size"]
+    return float(math.sqrt(sizes.mean()))

@@ -8,6 +8,12 @@ private propensity (the part of the norm they have internalised) and, when
 their choice is *visible* to the community, on social rewards and sanctions
 that grow with how many others contribute (a descriptive norm). Results are
 simulated and labelled so wherever they are shown.
+
+By assumption, norm strength and visibility *multiply*: the social push is
+``visible * norm_strength * MAX_SHIFT * share_prev``, so either factor at zero
+removes it. The model does not test this; it works out what follows from it.
+Because ``MAX_SHIFT`` is calibrated to the GGL Neighbors lift, agreement with
+GGL is built in and is no further evidence for it.
 """
 from __future__ import annotations
 
@@ -116,13 +122,17 @@ def simulate_community(n_members: int = 500, n_rounds: int = 12, norm_strength: 
 
     Notes
     -----
-    Assumptions: members choose independently given their propensity and last
-    round's share; the social term is the same for rewards and sanctions (only
-    their sum matters in a two-choice model); propensities do not change over
-    time. Calibration: with ``norm_strength=0.5`` and ``visibility=1`` the
-    first round lifts contribution by about 8 percentage points over
-    ``base_rate``, close to the +8.1 points of the GGL Neighbors letter
-    (Gerber, Green & Larimer 2008). Everything else is illustrative.
+    Assumptions: the social term is the *product* of visibility, norm strength
+    and last round's share (an assumption of the model, not a finding, so the
+    "norms need visibility" pattern the grid shows is built in); members
+    choose independently given their propensity and last round's share; the
+    social term is the same for rewards and sanctions (only their sum matters
+    in a two-choice model); propensities do not change over time.
+    Calibration: with ``norm_strength=0.5`` and ``visibility=1`` the first
+    round lifts contribution by about 8 percentage points over ``base_rate``,
+    close to the +8.1 points of the GGL Neighbors letter (Gerber, Green &
+    Larimer 2008), so the model matches that lift by construction and cannot
+    confirm it. Everything else is illustrative.
 
     Examples
     --------
