@@ -126,6 +126,6 @@ def test_controls_have_room_labels_and_keys_and_text_is_readable(drawn, width):
     page.keyboard.press({"checkbox": "Space", "select-one": "ArrowDown"}.get(kind, "ArrowRight"))
     if kind == "range" and first.evaluate("e => e.value === e.max"):
         page.keyboard.press("ArrowLeft")
-    page.evaluate("(id) => window.reciprocityExplorers[id].runAsync()", explorer_id)
+    page.evaluate("async (id) => { await window.reciprocityExplorers[id].runAsync(); }", explorer_id)
     assert snapshot(page, explorer_id) != before, f"{name}: the keyboard does not move {kind} controls"
     _reset(page, explorer_id, controls)

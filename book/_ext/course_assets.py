@@ -3,6 +3,9 @@
 - pages with an explorer (a ``reciprocity-explorer`` div, the HTML half of
   :class:`reciprocity.explorers.Explorer`'s output) load the vendored Vega,
   Vega-Lite and vega-embed, deferred; other pages load none of it;
+- no page carries ipywidgets state: live controls run only with a kernel
+  (``reciprocity.live`` in ``remove-cell`` cells), yet the build's own
+  execution records their state, which MyST-NB would embed;
 - MathJax loads only on pages that show math (Sphinx counts the root page's
   whole toctree as its own, so the introduction loaded it for nothing);
 - the theme's ``fontawesome.js`` (540 KB gzipped, there "so that users can add
@@ -25,6 +28,9 @@ def _script_key(script) -> tuple:
     # An inline script's filename is None or "" depending on who added it.
     filename = getattr(script, "filename", script) or ""
     return (str(filename), tuple(sorted(attributes.items())))
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -64,6 +70,13 @@ def _add_vega_where_needed(app, pagename, templatename, context, doctree) -> Non
         app.add_js_file(script, priority=600 + offset, loading_method="defer")
 
 
+def _drop_widget_state(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if scripts:
+        scripts[:] = [s for s in scripts
+                      if (getattr(s, "attributes", {}) or {}).get("type") != WIDGET_STATE]
+
+
 def _mathjax_only_where_math(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     body = context.get("body") or ""
@@ -100,6 +113,8 @@ def setup(app):
     app.connect("html-page-context", _add_vega_where_needed, priority=1)
     # after sphinx.ext.mathjax (priority 500) has added its scripts
     app.connect("html-page-context", _mathjax_only_where_math, priority=900)
+    # after MyST-NB has added the page's notebook scripts
+    app.connect("html-page-context", _drop_widget_state, priority=900)
     app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
