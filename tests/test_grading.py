@@ -62,3 +62,54 @@ def test_grade_lab_rejects_bad_arguments(tmp_path):
     with pytest.raises(FileNotFoundError, match="no submissions"):
         grading.grade_lab("outreach", tmp_path, timeout=5)
 
+
+
+def test_outputs_quoting_hidden_tests_are_removed_and_errors_stay_errors():
+    hidden = "x = 1\n### BEGIN HIDDEN TESTS\nassert secret_check(x) == 2, 'x should be 2'\n### END HIDDEN TESTS"
+    test = new_code_cell(hidden)
+    test.outputs = [new_output("stream", name="stdout", text=hidden),
+                    new_output("error", ename="AssertionError", evalue="x should be 2",
+                               traceback=["assert secret_check(x) == 2, 'x should be 2'"])]
+    later = new_code_cell("print(In)")
+    later.outputs = [new_output("stream", name="stderr", text="... assert  secret_check(x) == 2, "
+                                "'x should be 2' ..."),
+                     new_output("display_data", data={"text/plain": "harmless"})]
+    nb, _ = grading.RedactHiddenTests().preprocess(new_notebook(cells=[test, later]), {})
+    notice = grading.RedactHiddenTests.notice
+    assert nb.cells[0].outputs[0]["text"] == notice + "\n"
+    assert nb.cells[0].outputs[1]["output_type"] == "error"
+    assert nb.cells[0].outputs[1]["traceback"] == [f"AssertionError: {notice}"]
+    assert nb.cells[1].outputs[0]["name"] == "stderr"  # a failed test stays failed
+    assert notice in nb.cells[1].outputs[0]["text"]
+    assert nb.cells[1].outputs[1]["data"]["text/plain"] == "harmless"
+    assert "secret_check" not in json.dumps(nb.cells[1].outputs)
+
+
+def _msg(kind, **content):
+    return {"msg_type": kind, "content": content, "parent_header": {"msg_id": "m"},
+            "header": {"msg_type": kind}}
+
+
+def test_output_past_the_limit_is_dropped_but_what_decides_a_grade_is_kept():
+    from reciprocity.sandbox import SandboxedExecute
+
+    ex = SandboxedExecute(output_limit=100, kept_when_over=10)
+    ex.reset_execution_trackers()
+    ex.clear_before_next_output = False
+    ex._output_bytes = 0
+    outs = []
+    ex.output(outs, _msg("stream", name="stdout", text="a" * 90), None, 0)
+    ex.output(outs, _msg("stream", name="stdout", text="b" * 1000), None, 0)
+    ex.output(outs, _msg("display_data", data={"text/plain": "c" * 1000}, metadata={}), None, 0)
+    ex.output(outs, _msg("stream", name="stderr", text="warning " * 100), None, 0)
+    ex.output(outs, _msg("stream", name="stderr", text="more"), None, 0)
+    ex.output(outs, _msg("execute_result", data={"text/plain": "0.5" * 100}, metadata={},
+                         execution_count=3), None, 0)
+    ex.output(outs, _msg("error", ename="AssertionError", evalue="e" * 100,
+                         traceback=["t" * 100] * 5), None, 0)
+    kinds = [(o["output_type"], o.get("name")) for o in outs]
+    assert kinds == [("stream", "stdout"), ("stream", "stdout"), ("stream", "stderr"),
+                     ("execute_result", None), ("error", None)]
+    assert outs[0]["text"] == "a" * 90 and "not kept" in outs[1]["text"]
+    assert len(outs[2]["text"]) == 10 and len(outs[3]["data"]["text/plain"]) == 10
+    assert outs[4]["ename"] == "AssertionError" and len(outs[4]["traceback"]) == 3

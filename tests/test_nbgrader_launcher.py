@@ -1,12 +1,13 @@
-"""reciprocity._nbgrader: nbgrader's command line started cheaply, with the kernel started early.
+"""reciprocity._nbgrader: the grading worker (stock nbgrader's autograde, one student after another).
 
-The probe assignment checks, from inside the grading kernel, everything a
-kernel started by nbgrader itself would see: the notebook's folder as the
-working directory, files copied from the source folder, NBGRADER_EXECUTION,
-a clean namespace and execution counts from 1. It is graded with the early
-kernel and without it, and must score the same. Two more assignments check
-that a run over the per-student limit is killed with its kernel, and that a
-process a student's code leaves running does not hold up the grader.
+The probe assignment checks, from inside the grading kernel, what a kernel
+started by nbgrader itself would see: the notebook's folder as the working
+directory, files copied from the source folder, NBGRADER_EXECUTION, a clean
+namespace and execution counts from 1, with and without the sandbox. Other
+assignments check that a run over the per-student limit is stopped with
+everything it started while the next student is still graded, and that
+without the sandbox a process a student leaves running does not hold up the
+grader.
 """
 from __future__ import annotations
 
@@ -15,17 +16,17 @@ import shutil
 import subprocess
 import sys
 import time
-from importlib.metadata import version as installed
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import ROOT, run_python
-from reciprocity import _nbgrader, grading
+from conftest import ROOT
+from reciprocity import _nbgrader, grading, sandbox
 
-LAUNCHER = [sys.executable, "-m", "reciprocity._nbgrader"]
 LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
+SLEEPER_MARK = "9873"  # the over-limit student's cell starts `sleep 9873`
 
 PROBES = {
     "probe_folder": "from pathlib import Path\n"
@@ -33,11 +34,9 @@ PROBES = {
                     "assert Path.cwd().name == 'probe', Path.cwd()",
     "probe_files": "assert open('extra.txt').read() == 'copied from the source folder'",
     "probe_env": "import os\nassert os.environ.get('NBGRADER_EXECUTION') == 'autograde'",
-    "probe_namespace": "assert '_o' not in globals() and 'os' in globals()\n"
+    "probe_namespace": "assert 'os' in globals() and '_key' not in globals()\n"
                        "assert len(In) == 5, In  # '' plus the four cells run so far",
 }
-
-
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
@@ -62,44 +61,53 @@ def _write_source(course, lab, nb):
     return folder
 
 
+def _submit(course, student, lab, nb=None):
+    folder = course / "submitted" / student / lab
+    folder.mkdir(parents=True)
+    if nb is None:
+        shutil.copy(course / "exercises" / lab / f"{lab}.ipynb", folder)
+    else:
+        nbformat.write(nb, folder / f"{lab}.ipynb")
+
+
 @pytest.fixture(scope="module")
 def probe_course(tmp_path_factory):
     course = tmp_path_factory.mktemp("probe-course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    # IPython's directory history starts where the kernel started: tells the two paths apart
-    probe = _graded_notebook(PROBES, [new_code_cell("print(_dh[0])")])
-    source = _write_source(course, "probe", probe)
+    source = _write_source(course, "probe", _graded_notebook(PROBES))
     (source / "extra.txt").write_text("copied from the source folder")
-    # a second assignment whose only cell outlasts any sensible per-student limit
-    _write_source(course, "sleeper", _graded_notebook({"sleep": "import time\ntime.sleep(120)"}))
-    # a third whose student adds a cell that leaves a process running
+    answer = new_code_cell("x = 1")
+    answer.metadata["nbgrader"] = {"grade": False, "grade_id": "answer", "locked": False,
+                                   "schema_version": 3, "solution": True, "task": False}
+    sleeper = _graded_notebook({"sleep": "assert x == 1"})
+    sleeper.cells.insert(0, answer)
+    _write_source(course, "sleeper", sleeper)
     _write_source(course, "simple", _graded_notebook({"simple": "assert True"}))
     for lab in ("probe", "sleeper", "simple"):
-        proc = subprocess.run(LAUNCHER + ["generate_assignment", lab, "--force"], cwd=course,
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lab,
+                               "--force"], cwd=course, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    for student, lab in (("early", "probe"), ("usual", "probe"), ("slow", "sleeper")):
-        folder = course / "submitted" / student / lab
-        folder.mkdir(parents=True)
-        shutil.copy(course / "exercises" / lab / f"{lab}.ipynb", folder)
+    for student, lab in (("boxed", "probe"), ("unboxed", "probe"), ("after-slow", "sleeper")):
+        _submit(course, student, lab)
+    # slow's answer outlasts any sensible per-student limit, after leaving a marked process
+    slow = nbformat.read(course / "exercises" / "sleeper" / "sleeper.ipynb", as_version=4)
+    slow.cells[0].source = ("import subprocess, time\nsubprocess.Popen(['sleep', '%s'])\n"
+                             "time.sleep(120)\nx = 1" % SLEEPER_MARK)
+    _submit(course, "slow", "sleeper", slow)
+    after = nbformat.read(course / "exercises" / "sleeper" / "sleeper.ipynb", as_version=4)
+    after.cells[0].source = "x = 1"
+    nbformat.write(after, course / "submitted" / "after-slow" / "sleeper" / "sleeper.ipynb")
     released = nbformat.read(course / "exercises" / "simple" / "simple.ipynb", as_version=4)
-    escape = f"import subprocess\nsubprocess.Popen({LINGER!r}, start_new_session=True)"
-    released.cells.insert(0, new_code_cell(escape))
-    (course / "submitted" / "daemon" / "simple").mkdir(parents=True)
-    nbformat.write(released, course / "submitted" / "daemon" / "simple" / "simple.ipynb")
+    released.cells.insert(0, new_code_cell(
+        f"import subprocess\nsubprocess.Popen({LINGER!r}, start_new_session=True)"))
+    _submit(course, "daemon", "simple", released)
     return course
 
 
-def _grade(course, student, monkeypatch, early):
-    monkeypatch.setenv(_nbgrader.EARLY_KERNEL_ENV, "1" if early else "0")
-    (result,) = grading.grade_lab("probe", course, students=[student], feedback=False,
-                                  echo=lambda *a: None)
-    return result
-
-
-@pytest.mark.parametrize("student,early", [("early", True), ("usual", False)])
-def test_grading_kernel_sees_what_nbgrader_would_give_it(probe_course, monkeypatch, student, early):
-    result = _grade(probe_course, student, monkeypatch, early)
+@pytest.mark.parametrize("student,boxed", [("boxed", True), ("unboxed", False)])
+def test_grading_kernel_sees_what_nbgrader_would_give_it(probe_course, student, boxed):
+    (result,) = grading.grade_lab("probe", probe_course, students=[student], feedback=False,
+                                  sandbox=boxed, echo=lambda *a: None)
     assert result.status == "graded", result.log
     graded = nbformat.read(probe_course / "autograded" / student / "probe" / "probe.ipynb",
                            as_version=4)
@@ -108,152 +116,99 @@ def test_grading_kernel_sees_what_nbgrader_would_give_it(probe_course, monkeypat
     assert errors == []
     assert (result.score, result.max_score) == (len(PROBES), len(PROBES))
     counts = [c.execution_count for c in graded.cells if c.cell_type == "code"]
-    assert counts == list(range(1, len(PROBES) + 2))
-    started_in = graded.cells[-1].outputs[0].text.strip()
-    expected = probe_course if early else probe_course / "autograded" / student / "probe"
-    assert os.path.realpath(started_in) == os.path.realpath(expected)
+    assert counts == list(range(1, len(PROBES) + 1))
 
 
-def _processes_in(folder, marker: bytes):
-    """Processes whose command line contains `marker` and whose working folder is in `folder`."""
+def _processes(marker: bytes):
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker in f.read().replace(b"\0", b" "):
+                    found.append(int(pid))
         except OSError:
             continue
-        if marker in cmdline and (cwd + os.sep).startswith(str(folder) + os.sep):
-            found.append(int(pid))
     return found
 
 
-def _kernels_in(folder):
-    return _processes_in(folder, b"ipykernel")
-
-
-def test_early_kernel_is_stopped_when_nbgrader_fails_before_executing(tmp_path):
-    # an empty folder: no such assignment, nbgrader exits with an error
-    failed = subprocess.run(LAUNCHER + ["autograde", "no-such-lab", "--student=x"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
-    assert failed.returncode == 1
-    assert "no-such-lab" in failed.stdout + failed.stderr
-    assert _kernels_in(tmp_path) == []
-
-
-def test_a_run_over_the_student_limit_is_stopped_and_its_kernel_goes_too(probe_course):
-    (result,) = grading.grade_lab("sleeper", probe_course, students=["slow"], timeout=60,
-                                  student_timeout=8, feedback=False, echo=lambda *a: None)
-    assert result.status == "failed"
-    assert "limit" in result.note
-    # the kernel runs in its own session; it exits once it sees its parent gone
-    deadline = time.monotonic() + 15
-    while _kernels_in(probe_course) and time.monotonic() < deadline:
+def test_a_run_over_the_student_limit_is_stopped_and_the_next_student_graded(probe_course):
+    results = grading.grade_lab("sleeper", probe_course, students=["slow", "after-slow"], jobs=1,
+                                timeout=60, student_timeout=15, feedback=False,
+                                echo=lambda *a: None)
+    slow, after = results
+    assert slow.status == "failed" and "limit" in slow.note
+    assert after.status == "graded" and after.score == 1, after.log[-2000:]
+    # the sandbox dies with the killed worker, and everything in it
+    deadline = time.monotonic() + 10
+    while _processes(f"sleep {SLEEPER_MARK}".encode()) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _kernels_in(probe_course) == []
+    assert _processes(f"sleep {SLEEPER_MARK}".encode()) == []
 
 
-def _lingering(folder):
-    return [pid for pid in _processes_in(folder, " ".join(LINGER).encode())]
-
-
-def test_a_process_left_running_by_the_student_does_not_hold_up_grading(probe_course):
+def test_without_sandbox_a_process_left_running_does_not_hold_up_grading(probe_course):
+    marker = " ".join(LINGER).encode()
     try:
-        (result,) = grading.grade_lab("simple", probe_course, students=["daemon"],
+        (result,) = grading.grade_lab("simple", probe_course, students=["daemon"], sandbox=False,
                                       student_timeout=20, feedback=False, echo=lambda *a: None)
         # the run is over (graded, not stopped at the limit) while the process lives on
         assert result.status == "graded", result.note
         assert result.score == 1
-        assert _lingering(probe_course)
+        assert _processes(marker)
     finally:
-        for pid in _lingering(probe_course):
+        for pid in _processes(marker):
             os.kill(pid, 9)
 
 
-class _FakeKernel:
-    kernel_name = "python3"
-
-    def __init__(self):
-        self.stopped = False
-
-    async def is_alive(self):
-        return not self.stopped
-
-    async def shutdown_kernel(self, now=False):
-        self.stopped = True
-
-    async def cleanup_resources(self, restart=False):
-        pass
+def test_worker_config_sandboxes_the_kernel_and_redacts_after_saving_grades():
+    cfg = _nbgrader.autograde_config({"db": "sqlite:///x.db", "timeout": 7, "sandbox": True,
+                                      "limits": {"memory": 123, "output": 456}})
+    names = [p.__name__ for p in cfg.Autograde.autograde_preprocessors]
+    assert names[0] == "SandboxedExecute"
+    assert names.index("RedactHiddenTests") == names.index("SaveAutoGrades") + 1
+    assert cfg.SandboxedExecute.sandbox is True and cfg.SandboxedExecute.output_limit == 456
+    assert cfg.SandboxedKernelManager.memory == 123
+    assert cfg.Execute.timeout == 7 and cfg.CourseDirectory.db_url == "sqlite:///x.db"
 
 
-class _FakeExecute:
-    """The traits of nbgrader's Execute preprocessor that decide which kernel it starts."""
-
-    def __init__(self, kernel_name="", extra_arguments=(), kernel_manager_class=None):
-        from jupyter_client.manager import AsyncKernelManager
-
-        self.kernel_name = kernel_name
-        self.extra_arguments = list(extra_arguments)
-        self.kernel_manager_class = kernel_manager_class or AsyncKernelManager
+def test_grading_uses_the_worker_and_stock_nbgrader():
+    assert grading._WORKER == [sys.executable, "-m", "reciprocity._nbgrader"]
+    assert grading._NBGRADER == [sys.executable, "-m", "nbgrader"]
 
 
-@pytest.mark.parametrize("notebook_kernel,execute,taken", [
-    ("python3", {}, True),
-    ("python3", {"extra_arguments": ["--HistoryManager.hist_file=:memory:"]}, True),
-    ("ir", {}, False),
-    ("ir", {"kernel_name": "python3"}, True),   # Execute.kernel_name wins, as in nbclient
-    ("python3", {"kernel_name": "julia"}, False),
-    ("python3", {"extra_arguments": ["--matplotlib=inline"]}, False),
-    ("python3", {"kernel_manager_class": type("Custom", (), {})}, False),
-])
-def test_early_kernel_is_used_only_where_nbgrader_would_start_the_same(
-        monkeypatch, notebook_kernel, execute, taken):
-    fake = _FakeKernel()
-    monkeypatch.setattr(_nbgrader, "_early_kernel", fake)
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": notebook_kernel}
-    client = _FakeExecute(**execute)
-    assert (_nbgrader._take_early_kernel(nb, client) is fake) is taken
-    assert fake.stopped is (not taken)
-    assert _nbgrader._early_kernel is None  # handed out once at most
-    assert _nbgrader._take_early_kernel(nb, client) is None
+def test_sqlite_gradebooks_wait_for_the_lock_and_other_urls_are_left_alone(tmp_path):
+    url = grading.gradebook_url(tmp_path)
+    assert url == f"sqlite:///{tmp_path}/gradebook.db?timeout={grading.SQLITE_LOCK_TIMEOUT}"
+    assert grading.gradebook_url(tmp_path, "sqlite:///g.db?timeout=5") == "sqlite:///g.db?timeout=5"
+    pg = "postgresql://grader@/grades?host=/tmp/pg"
+    assert grading.gradebook_url(tmp_path, pg) == pg
 
 
-def test_grading_uses_the_launcher():
-    assert grading._NBGRADER == LAUNCHER
+def test_sandbox_command_drops_privileges_and_shares_nothing():
+    cmd = sandbox.bwrap_command(["/venv/bin/python", "-m", "ipykernel_launcher"],
+                                workdir="/c/autograded/a/lab", runtime_dir="/tmp/k",
+                                limits=sandbox.Limits(), env={"HOME": "/tmp"}, binds=["/venv"])
+    assert cmd[:5] == ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       "/usr/bin/bwrap"]
+    for flag in ["--unshare-all", "--die-with-parent", "--clearenv", "--disable-userns"]:
+        assert flag in cmd
+    pairs = list(zip(cmd, cmd[1:], cmd[2:]))
+    assert ("--ro-bind", "/venv", "/venv") in pairs
+    assert ("--bind", "/tmp/k/sockets", "/tmp/k/sockets") in pairs  # the only writable bind
+    assert [c for c in cmd if c == "--bind"] == ["--bind"]
+    assert (str(sandbox.Limits().disk), "--tmpfs", "/c/autograded/a/lab") in pairs
+    assert ("--ro-bind-try", "/tmp/k/submission", "/run/reciprocity/submission") in pairs
+    assert cmd[-3:] == ["/venv/bin/python", "-m", "ipykernel_launcher"]
 
 
-def test_launcher_loads_nbgrader_apps_without_the_server_extensions():
-    out = run_python(
-        "import sys\n"
-        "from reciprocity import _nbgrader\n"
-        "app = _nbgrader.load_app()\n"
-        "import nbgrader, nbgrader.apps.nbgraderapp as real\n"
-        "print(app is real.NbGraderApp, nbgrader.__version__)\n"
-        "print(sorted(m for m in ('jupyter_server', 'nbgrader.server_extensions', 'IPython')"
-        " if m in sys.modules))\n")
-    first, second = out.splitlines()
-    assert first.split() == ["True", installed("nbgrader")]
-    assert second == "[]"
+def test_the_sandbox_user_must_reach_the_environment():
+    import tempfile
 
-
-def test_launcher_prints_nbgrader_version():
-    result = subprocess.run(LAUNCHER + ["--version"], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert f"nbgrader version {installed('nbgrader')}" in result.stdout
-
-
-def test_launcher_leaves_an_already_imported_nbgrader_alone():
-    out = run_python("import nbgrader, sys\n"
-                  "from reciprocity import _nbgrader\n"
-                  "print(_nbgrader._register_package_without_extensions(),"
-                  " sys.modules['nbgrader'] is nbgrader)\n")
-    assert out.split() == ["False", "True"]
-
-
-def test_kernel_specs_are_found_without_importing_ipython():
-    out = run_python("import sys\n"
-                  "from reciprocity import _nbgrader\n"
-                  "spec = _nbgrader._kernel_spec_manager().get_kernel_spec('python3')\n"
-                  "print(spec.language, 'IPython' in sys.modules)\n")
-    assert out.split() == ["python", "False"]
+    closed = Path(tempfile.mkdtemp(dir="/tmp"))  # /tmp itself is open to everyone
+    try:
+        (closed / "venv").mkdir()
+        closed.chmod(0o700)
+        assert sandbox._unreachable([str(closed / "venv")], sandbox.NOBODY) == [str(closed / "venv")]
+        closed.chmod(0o711)
+        assert sandbox._unreachable([str(closed / "venv")], sandbox.NOBODY) == []
+    finally:
+        shutil.rmtree(closed)
