@@ -18,7 +18,8 @@ from conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "run.py"
 GOALS = {"warm_over_cold", "build_over_execution_floor", "autograde_over_execution",
-         "explorer_response_p95_ms", "page_weight_max_mb", "page_execution_max_s", "test_suite_s"}
+         "explorer_response_p95_ms", "page_weight_max_mb", "page_execution_max_s", "test_suite_s",
+         "grading_efficiency"}
 
 
 def _number(value) -> bool:
