@@ -132,39 +132,44 @@ def served_size(body: bytes, content_type: str) -> int:
     return len(body)
 
 
-def measure_page_weight(site: Path, prefix: str, pages: list[str]) -> dict:
-    from playwright.sync_api import sync_playwright
+def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None) -> dict:
+    """Weigh ``pages`` of the built book in ``site``; ``browser``: a Playwright browser to reuse."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as playwright:
+            own = _browser(playwright)
+            try:
+                return measure_page_weight(site, prefix, pages, own)
+            finally:
+                own.close()
 
     per_page = {}
     server, base = _serve(site, prefix)
     try:
-        with sync_playwright() as playwright:
-            browser = _browser(playwright)
-            for path in pages:
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
-                page = context.new_page()
-                responses = []
-                page.on("response", lambda r: responses.append(r))
-                page.goto(f"{base}/{path}", wait_until="networkidle")
-                files = []
-                for response in responses:
-                    if not response.url.startswith(base) or response.status >= 400:
-                        continue
-                    try:
-                        body = response.body()
-                    except Exception:  # redirects and aborted requests have no body
-                        continue
-                    kind = response.headers.get("content-type", "")
-                    files.append((response.url[len(base):], len(body), served_size(body, kind)))
-                per_page[path] = {
-                    "served_mb": round(sum(f[2] for f in files) / 1e6, 3),
-                    "raw_mb": round(sum(f[1] for f in files) / 1e6, 3),
-                    "requests": len(files),
-                    "largest": [{"file": f[0], "served_kb": round(f[2] / 1e3, 1)}
-                                for f in sorted(files, key=lambda f: -f[2])[:6]],
-                }
-                context.close()
-            browser.close()
+        for path in pages:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            responses = []
+            page.on("response", lambda r: responses.append(r))
+            page.goto(f"{base}/{path}", wait_until="networkidle")
+            files = []
+            for response in responses:
+                if not response.url.startswith(base) or response.status >= 400:
+                    continue
+                try:
+                    body = response.body()
+                except Exception:  # redirects and aborted requests have no body
+                    continue
+                kind = response.headers.get("content-type", "")
+                files.append((response.url[len(base):], len(body), served_size(body, kind)))
+            per_page[path] = {
+                "served_mb": round(sum(f[2] for f in files) / 1e6, 3),
+                "raw_mb": round(sum(f[1] for f in files) / 1e6, 3),
+                "requests": len(files),
+                "largest": [{"file": f[0], "served_kb": round(f[2] / 1e3, 1)}
+                            for f in sorted(files, key=lambda f: -f[2])[:6]],
+            }
+            context.close()
     finally:
         server.shutdown()
     heaviest = max(per_page, key=lambda p: per_page[p]["served_mb"])

@@ -75,6 +75,8 @@ def test_every_control_changes_the_chart_and_its_text_alternative(drawn):
             lines = text_lines(page, explorer_id)
             assert not any(re.search(r"\bNaN\b|undefined|Infinity", line) for line in lines), \
                 f"{name}: {control.name}={value!r} shows {describe(lines)}"
+            assert "" not in page.evaluate(ARIA, explorer_id), \
+                f"{name}: {control.name}={value!r} leaves a mark with an empty accessible name"
         assert changed_svg, f"{name}: moving {control.name} changes nothing on the chart"
         assert changed_aria, f"{name}: moving {control.name} leaves the text alternative stale"
         _reset(page, explorer_id, controls)

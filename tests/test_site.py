@@ -172,7 +172,7 @@ def test_every_chapter_first_load_is_at_most_one_megabyte_as_served(browser, bui
     from browser import measure_page_weight
 
     pages = [rel for rel in site_pages(built_book) if rel.startswith("book/")]
-    result = measure_page_weight(built_book, site_prefix(), pages)
+    result = measure_page_weight(built_book, site_prefix(), pages, browser)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "page-weight-served.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     heavy = {page: v["served_mb"] for page, v in result["details"]["per_page"].items()

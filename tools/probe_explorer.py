@@ -78,6 +78,8 @@ def probe(name: str, browser, url: str, artifacts: Path) -> list[str]:
             lines = text_lines(page, explorer_id)
             if any(re.search(r"\bNaN\b|undefined|Infinity", line) for line in lines):
                 problems.append(f"{control.name}={value!r} shows {lines}")
+            if "" in page.evaluate(ARIA, explorer_id):
+                problems.append(f"{control.name}={value!r} leaves a mark with an empty accessible name")
         if not changed_svg:
             problems.append(f"moving {control.name} changes nothing")
         if not changed_aria:

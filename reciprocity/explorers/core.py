@@ -138,6 +138,8 @@ def readout(lines: Iterable[str], *, width: int = CHART_WIDTH, size: int = FONT_
     rows = [{"line": i} for i in range(len(lines))]
     chart = alt.Chart(alt.Data(values=rows)).transform_calculate(
         text="[" + ", ".join(f"({expr})" for expr in lines) + "][datum.line]"
+    ).transform_filter(
+        "datum.text != ''"  # an empty line would be an SVG text with an empty accessible name
     ).mark_text(align="left", baseline="top", fontSize=size, fontWeight=weight, lineHeight=size + 6,
                 limit=width).encode(
         x=alt.value(0),
