@@ -34,7 +34,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from conftest import ROOT
+from conftest import ROOT, processes_with
 from reciprocity import grading, sandbox
 
 LAB = "outreach"
@@ -170,18 +170,6 @@ def _write(course, student, nb):
     nbformat.write(nb, folder / f"{LAB}.ipynb")
 
 
-def _processes(marker: bytes):
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker in f.read().replace(b"\0", b" "):
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
-
-
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -226,7 +214,7 @@ def batch(tmp_path_factory):
     lines = []
     results = grading.grade_lab(LAB, course, students=list(hostile), jobs=2,
                                 **{**quiet, "echo": lines.append})
-    daemons = [pid for s in DAEMON_SECONDS for pid in _processes(f"sleep {s}".encode())]
+    daemons = [pid for s in DAEMON_SECONDS for pid in processes_with(f"sleep {s}".encode())]
     connections = server.connections
 
     _write(course, "honest-after", source)
@@ -245,7 +233,7 @@ def batch(tmp_path_factory):
         "notebook_before": notebook_before, "daemons": daemons, "connections": connections,
         "control": {r.student: r for r in control_results}, "control_lines": control_lines,
         "control_connections": server.connections - connections, "paths": paths, "lines": lines}
-    for pid in [pid for s in DAEMON_SECONDS for pid in _processes(f"sleep {s}".encode())]:
+    for pid in [pid for s in DAEMON_SECONDS for pid in processes_with(f"sleep {s}".encode())]:
         os.kill(pid, 9)
 
 

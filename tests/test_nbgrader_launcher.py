@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import ROOT
+from conftest import ROOT, processes_with
 from reciprocity import _nbgrader, grading, sandbox
 
 LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
@@ -119,18 +119,6 @@ def test_grading_kernel_sees_what_nbgrader_would_give_it(probe_course, student, 
     assert counts == list(range(1, len(PROBES) + 1))
 
 
-def _processes(marker: bytes):
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker in f.read().replace(b"\0", b" "):
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
-
-
 def test_a_run_over_the_student_limit_is_stopped_and_the_next_student_graded(probe_course):
     results = grading.grade_lab("sleeper", probe_course, students=["slow", "after-slow"], jobs=1,
                                 timeout=60, student_timeout=15, feedback=False,
@@ -140,9 +128,9 @@ def test_a_run_over_the_student_limit_is_stopped_and_the_next_student_graded(pro
     assert after.status == "graded" and after.score == 1, after.log[-2000:]
     # the sandbox dies with the killed worker, and everything in it
     deadline = time.monotonic() + 10
-    while _processes(f"sleep {SLEEPER_MARK}".encode()) and time.monotonic() < deadline:
+    while processes_with(f"sleep {SLEEPER_MARK}".encode()) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _processes(f"sleep {SLEEPER_MARK}".encode()) == []
+    assert processes_with(f"sleep {SLEEPER_MARK}".encode()) == []
 
 
 def test_without_sandbox_a_process_left_running_does_not_hold_up_grading(probe_course):
@@ -153,9 +141,9 @@ def test_without_sandbox_a_process_left_running_does_not_hold_up_grading(probe_c
         # the run is over (graded, not stopped at the limit) while the process lives on
         assert result.status == "graded", result.note
         assert result.score == 1
-        assert _processes(marker)
+        assert processes_with(marker)
     finally:
-        for pid in _processes(marker):
+        for pid in processes_with(marker):
             os.kill(pid, 9)
 
 
