@@ -1,0 +1,126 @@
+"""JupyterHub configuration for the Reciprocity Online courses (JupyterHub 6, nbgrader 0.9).
+
+``deploy/hub/run.py up`` writes ``STATE/hub/setup.json`` (ports, paths, tokens, the
+roster) and starts ``jupyterhub -f`` this file with ``RECIPROCITY_HUB_STATE=STATE``.
+Everything below is derived from that file, so one roster drives accounts, groups,
+roles and services. The layout is nbgrader's "multiple classes" pattern:
+
+* group ``nbgrader-<course>``: everyone taking or teaching the course (the
+  assignment list shows the course, fetch and submit are allowed);
+* group ``formgrade-<course>``: instructors and teaching assistants; the role of
+  the same name gives access to the course's two services:
+  ``<course>`` (nbgrader's formgrader, a single-user server running as the
+  course's grader account ``grader-<course>``) and ``grade-<course>`` (the
+  autograding service: collect, then ``python -m reciprocity.grading``, as root,
+  each student's kernel sandboxed);
+* group ``instructors-<course>``: may also see and restart the servers of the
+  course's students.
+
+Nothing listens beyond 127.0.0.1 unless ``run.py up --ip`` says so.
+"""
+import json
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by JupyterHub)
+
+STATE = Path(os.environ["RECIPROCITY_HUB_STATE"])
+setup = json.loads((STATE / "hub" / "setup.json").read_text())
+ports = setup["ports"]
+venv_bin = setup["venv_bin"]
+courses = setup["courses"]
+
+# --- network: the public proxy port, the hub and the proxy's API on loopback -------
+c.JupyterHub.bind_url = f"{'https' if setup.get('ssl_cert') else 'http'}://{setup['ip']}:{ports['public']}"
+if setup.get("ssl_cert"):
+    c.JupyterHub.ssl_cert = setup["ssl_cert"]
+    c.JupyterHub.ssl_key = setup["ssl_key"]
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = ports["hub"]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{ports['proxy_api']}"
+c.ConfigurableHTTPProxy.command = [setup["chp"]]
+c.ConfigurableHTTPProxy.auth_token = setup["proxy_token"]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "hub" / "proxy.pid")
+
+# --- state: PostgreSQL (Unix socket, peer authentication), secrets in STATE/hub ----
+c.JupyterHub.db_url = setup["hub_db_url"]
+c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(STATE / "hub" / "jupyterhub.pid")
+
+# --- who may log in: local accounts checked with PAM ---------------------------------
+# A real deployment uses the institution's login instead (e.g. oauthenticator,
+# ltiauthenticator for an LMS) and real accounts; see deploy/hub/README.md.
+c.JupyterHub.authenticator_class = "pam"
+c.PAMAuthenticator.open_sessions = False
+c.Authenticator.allowed_users = set(setup["people"])
+c.Authenticator.admin_users = set()
+
+# --- single-user servers: one process per person, as that person's Unix account ------
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [f"{venv_bin}/jupyterhub-singleuser"]
+c.Spawner.ip = "127.0.0.1"
+c.Spawner.notebook_dir = "~"
+c.Spawner.default_url = "/lab"
+c.Spawner.environment = {
+    "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+    # nbgrader's exchange settings and the student-side extensions (etc/student/)
+    "JUPYTER_CONFIG_PATH": str(STATE / "etc" / "student"),
+}
+c.Spawner.start_timeout = 90
+c.Spawner.http_timeout = 90
+c.JupyterHub.concurrent_spawn_limit = 10
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops every server
+# a server that has not stopped 3 s after SIGINT gets SIGTERM, then SIGKILL (defaults: 10 s, 5 s)
+c.LocalProcessSpawner.interrupt_timeout = 3
+c.LocalProcessSpawner.term_timeout = 3
+
+# --- groups and roles ------------------------------------------------------------------
+groups, roles = {}, []
+for course, people in courses.items():
+    staff = people["instructors"] + people["tas"]
+    groups[f"nbgrader-{course}"] = {"users": sorted(set(staff + people["students"]))}
+    groups[f"formgrade-{course}"] = {"users": staff}
+    groups[f"instructors-{course}"] = {"users": people["instructors"]}
+    roles += [
+        {"name": f"nbgrader-{course}", "groups": [f"nbgrader-{course}"],
+         # the course list extension discovers the course through the services API
+         "scopes": ["list:services", f"read:services!service={course}"]},
+        {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
+         "scopes": [f"access:services!service={course}",
+                    f"access:services!service=grade-{course}"]},
+        {"name": f"instructors-{course}", "groups": [f"instructors-{course}"],
+         "scopes": [f"read:users!group=nbgrader-{course}",
+                    f"admin:servers!group=nbgrader-{course}"]},
+    ]
+c.JupyterHub.load_groups = groups
+roles += [
+    # the token each single-user server holds: enough for nbgrader's JupyterHubAuthPlugin
+    # to read its own user's groups (which courses they are in), nothing more
+    {"name": "server", "scopes": ["users:activity!user", "access:servers!server",
+                                 "read:users:name!user", "read:users:groups!user",
+                                 "list:services", "read:services"]},
+    # the operator's token (run.py token USER): manage users, servers and their tokens
+    {"name": "operator", "services": ["operator"],
+     "scopes": ["admin:users", "admin:servers", "tokens", "read:groups", "list:services",
+                "read:services"]},
+]
+c.JupyterHub.load_roles = roles
+
+# --- services: per course a formgrader (as grader-<course>) and a grading service (root) --
+services = [{"name": "operator", "api_token": setup["operator_token"]}]
+for course, info in setup["services"].items():
+    services += [
+        {"name": course, "url": f"http://127.0.0.1:{info['formgrader_port']}",
+         "user": f"grader-{course}", "cwd": info["course_dir"],
+         "command": [f"{venv_bin}/jupyterhub-singleuser",
+                     f"--ServerApp.root_dir={info['home']}"],
+         "environment": {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+                         "JUPYTER_CONFIG_PATH": str(STATE / "etc" / "grader"),
+                         "JUPYTERHUB_DEFAULT_URL": "/lab"},
+         "api_token": info["formgrader_token"], "oauth_no_confirm": True},
+        {"name": f"grade-{course}", "url": f"http://127.0.0.1:{info['grading_port']}",
+         "command": [f"{venv_bin}/python", setup["grading_service"], "--course", course],
+         "environment": {"RECIPROCITY_HUB_STATE": str(STATE)},
+         "api_token": info["grading_token"], "oauth_no_confirm": True},
+    ]
+c.JupyterHub.services = services

@@ -1,0 +1,584 @@
+#!/usr/bin/env python3
+"""Course in a box: JupyterHub, the nbgrader exchange and PostgreSQL for the Reciprocity Online labs.
+
+Run as root, with the project's Python (it needs jupyterhub and nbgrader)::
+
+    sudo .venv/bin/python deploy/hub/run.py up      # start everything, print the address
+    sudo .venv/bin/python deploy/hub/run.py status  # what runs, where
+    sudo .venv/bin/python deploy/hub/run.py token USER   # an API token for USER
+    sudo .venv/bin/python deploy/hub/run.py down    # stop everything (--purge: remove accounts and state)
+
+``up`` reads the roster (``deploy/hub/roster.toml``: courses, their instructors,
+teaching assistants and students) and, in the state folder (``--state``,
+default ``/srv/reciprocity-hub``):
+
+* creates a local Unix account per person, one ``grader-<course>`` account per
+  course and a Unix group ``nbgrader-<course>`` per course (accounts are marked
+  with the comment "reciprocity-hub" and never taken over if they exist
+  without it); passwords go to ``STATE/hub/passwords.txt`` (root only);
+* starts PostgreSQL as the ``postgres`` user on a Unix socket only (no TCP),
+  with peer authentication: root's hub connects as ``jupyterhub``, each
+  course's grader account (and root, for the grading service) as its own
+  gradebook's owner; nobody else is mapped to any role;
+* lays out each course directory (``STATE/homes/grader-<course>/<course>``:
+  the repository's ``nbgrader_config.py`` plus ``course_nbgrader_config.py``,
+  and ``solutions/``) and the exchange (``STATE/exchange``, one folder per
+  course readable by its Unix group only);
+* starts JupyterHub (``jupyterhub_config.py``) with configurable-http-proxy,
+  installing the proxy with ``npm install`` in the repository if it is missing.
+
+Everything listens on 127.0.0.1 unless ``--ip`` says otherwise (use TLS then:
+``--ssl-cert``/``--ssl-key``).
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import grp
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+VENV_BIN = Path(sys.executable).parent
+CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
+MARKER = "reciprocity-hub"
+NAME_OK = set(string.ascii_lowercase + string.digits + "-")
+DB_USER = "postgres"
+
+
+class SetupError(RuntimeError):
+    """Something the operator must fix; the message says what."""
+
+
+def say(*args):
+    print("[hub]", *args, flush=True)
+
+
+def sh(cmd, **kw):
+    kw.setdefault("check", True)
+    return subprocess.run(cmd, **kw)
+
+
+# --------------------------------------------------------------------- prerequisites
+def pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def missing_prerequisites(sandbox: bool = True) -> list[str]:
+    """What this machine lacks to run the hub, each with its fix (empty: all there)."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("root rights (the hub spawns servers as local accounts and creates them): "
+                       "run with sudo")
+    if pg_bin() is None:
+        missing.append("PostgreSQL server binaries: `sudo apt-get install postgresql`")
+    else:
+        try:
+            pwd.getpwnam(DB_USER)
+        except KeyError:
+            missing.append("the `postgres` account (created by Debian's postgresql package)")
+    if not CHP.exists() and not (shutil.which("node") and shutil.which("npm")):
+        missing.append("Node.js and npm, for configurable-http-proxy: `sudo apt-get install nodejs npm`")
+    for tool in ("useradd", "usermod", "userdel", "groupadd", "chpasswd"):
+        if not shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin"):
+            missing.append(f"`{tool}` (package passwd)")
+    for module in ("jupyterhub", "nbgrader", "psycopg"):
+        if importlib.util.find_spec(module) is None:
+            missing.append(f"{module}: run this script with the project's Python "
+                           "(.venv/bin/python, after `make install`)")
+    for folder in {REPO, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}:
+        closed = next((p for p in (folder, *folder.parents) if not p.stat().st_mode & 0o001), None)
+        if closed:
+            missing.append(f"{closed} is closed to other accounts, but everyone's server runs "
+                           f"Python and the course package from {folder}: put the clone and its "
+                           "Python outside folders such as /root, or `chmod o+x` it")
+    if sandbox and not Path("/usr/bin/bwrap").exists():
+        missing.append("bubblewrap, for the grading sandbox: `sudo apt-get install bubblewrap` "
+                       "(or `up --no-sandbox` on a throwaway machine)")
+    return missing
+
+
+def ensure_proxy() -> None:
+    if CHP.exists():
+        return
+    say("installing configurable-http-proxy (npm install in the repository)")
+    sh(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO)
+    if not CHP.exists():
+        raise SetupError(f"npm install did not provide {CHP}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------- roster
+def load_roster(path: Path) -> dict[str, dict[str, list[str]]]:
+    data = tomllib.loads(path.read_text())
+    courses = {}
+    for course, people in data.get("courses", {}).items():
+        entry = {k: sorted(set(people.get(k, []))) for k in ("instructors", "tas", "students")}
+        for name in [course, *sum(entry.values(), [])]:
+            if not name or set(name) - NAME_OK or not name[0].isalpha() or len(name) > 24:
+                raise SetupError(f"{path}: {name!r} is not a valid name (lowercase letters, "
+                                 "digits and '-', starting with a letter, at most 24 characters)")
+        courses[course] = entry
+    if not courses:
+        raise SetupError(f"{path}: no [courses.NAME] tables")
+    return courses
+
+
+# -------------------------------------------------------------------------- accounts
+def ensure_group(name: str) -> None:
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        sh(["groupadd", name])
+
+
+def ensure_account(name: str, home: Path, groups: list[str], shell="/bin/bash") -> pwd.struct_passwd:
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        sh(["useradd", "--comment", MARKER, "--home-dir", str(home), "--no-create-home",
+            "--user-group", "--shell", shell, *(["--groups", ",".join(groups)] if groups else []),
+            name])
+    else:
+        if entry.pw_gecos.split(",")[0] != MARKER:
+            raise SetupError(f"account {name!r} exists and was not made by this script "
+                             f"(its comment is not {MARKER!r}); rename the person in the roster")
+        sh(["usermod", "--home", str(home), "--groups", ",".join(groups), name])
+    entry = pwd.getpwnam(name)
+    home.mkdir(parents=True, exist_ok=True)
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    home.chmod(0o700)  # nobody reads anyone else's home
+    return entry
+
+
+def set_passwords(passwords: dict[str, str]) -> None:
+    lines = "".join(f"{user}:{pw}\n" for user, pw in passwords.items())
+    sh(["chpasswd"], input=lines, text=True)
+
+
+def remove_account(name: str) -> None:
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return
+    if entry.pw_gecos.split(",")[0] == MARKER:
+        sh(["userdel", name], check=False, stderr=subprocess.DEVNULL)
+
+
+# -------------------------------------------------------------------------- postgres
+def as_postgres(cmd, **kw):
+    entry = pwd.getpwnam(DB_USER)
+    kw.setdefault("env", {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"})
+    return sh(cmd, user=entry.pw_uid, group=entry.pw_gid, extra_groups=[], cwd="/", **kw)
+
+
+def start_postgres(state: Path, courses) -> dict:
+    bindir = pg_bin()
+    pg = state / "pg"
+    data, run = pg / "data", pg / "run"
+    entry = pwd.getpwnam(DB_USER)
+    pg.mkdir(exist_ok=True)
+    for folder, mode in ((data, 0o700), (run, 0o755)):
+        folder.mkdir(exist_ok=True)
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+        folder.chmod(mode)
+    if not (data / "PG_VERSION").exists():
+        say("initialising PostgreSQL in", data)
+        as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", DB_USER, "-E", "UTF8",
+                     "--auth=peer", "--no-sync"], stdout=subprocess.DEVNULL)
+    # who may connect: peer authentication (the connecting process's Unix account),
+    # mapped by pg_ident.conf; nothing else, and no TCP at all (listen_addresses='')
+    hba = [f"local all {DB_USER} peer map=course", "local jupyterhub jupyterhub peer map=course"]
+    ident = [f"course root {DB_USER}", f"course {DB_USER} {DB_USER}", "course root jupyterhub"]
+    for course in courses:
+        role = f"grader-{course}"
+        hba.append(f"local {gradebook_db(course)} {role} peer map=course")
+        ident += [f"course root {role}", f"course {role} {role}"]
+    (data / "pg_hba.conf").write_text("# written by deploy/hub/run.py\n" + "\n".join(hba) + "\n")
+    (data / "pg_ident.conf").write_text("# written by deploy/hub/run.py\n" + "\n".join(ident) + "\n")
+    os.chown(data / "pg_hba.conf", entry.pw_uid, entry.pw_gid)
+    os.chown(data / "pg_ident.conf", entry.pw_uid, entry.pw_gid)
+    options = f"-k {run} -c listen_addresses=''"
+    as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+                 str(data / "server.log"), "-w", "-t", "60", "start"], stdout=subprocess.DEVNULL)
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(host=str(run), user=DB_USER, dbname="postgres", autocommit=True) as conn:
+        owners = {"jupyterhub": "jupyterhub"}
+        owners.update({gradebook_db(c): f"grader-{c}" for c in courses})
+        for db, role in owners.items():
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(db), sql.Identifier(role)))
+                conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(db)))
+    return {"bin": str(bindir), "data": str(data), "socket": str(run)}
+
+
+def stop_postgres(pg: dict) -> None:
+    if Path(pg["data"], "postmaster.pid").exists():
+        as_postgres([str(Path(pg["bin"]) / "pg_ctl"), "-D", pg["data"], "-m", "fast", "-w",
+                     "-t", "60", "stop"], check=False, stdout=subprocess.DEVNULL)
+
+
+def gradebook_db(course: str) -> str:
+    return "gradebook_" + course.replace("-", "_")
+
+
+def db_url(user: str, db: str, socket_dir: str) -> str:
+    return f"postgresql+psycopg://{user}@/{db}?host={socket_dir}"
+
+
+# --------------------------------------------------------------------------- courses
+def write_from_template(template: Path, target: Path, prefix: str = "", **values) -> None:
+    target.write_text(prefix + string.Template(template.read_text()).substitute(values))
+
+
+def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: list[str]) -> None:
+    """Server extensions and JupyterLab plugins for one kind of server; no calls to the internet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server}},
+              "LabApp": {"extension_manager": "readonly", "news_url": None,
+                         "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}
+    (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+    (folder / "labconfig").mkdir(exist_ok=True)
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: True for name in disabled_lab}}, indent=1))
+
+
+def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path) -> dict:
+    grader = pwd.getpwnam(f"grader-{course}")
+    home = Path(grader.pw_dir)
+    course_dir = home / course
+    course_dir.mkdir(exist_ok=True)
+    if not (course_dir / "solutions").exists():
+        shutil.copytree(REPO / "solutions", course_dir / "solutions")
+    url = db_url(f"grader-{course}", gradebook_db(course), socket_dir)
+    write_from_template(HERE / "course_nbgrader_config.py", course_dir / "nbgrader_config.py",
+                        prefix=(REPO / "nbgrader_config.py").read_text() + "\n\n",
+                        course=course, course_dir=str(course_dir), db_url=url,
+                        exchange=str(exchange))
+    sh(["chown", "-R", "-P", f"{grader.pw_uid}:{grader.pw_gid}", str(home)])
+    # the course's exchange folder: its grader writes, its Unix group reads, nobody else
+    ex = exchange / course
+    ex.mkdir(exist_ok=True)
+    os.chown(ex, grader.pw_uid, grp.getgrnam(f"nbgrader-{course}").gr_gid)
+    ex.chmod(0o750)
+    return {"home": str(home), "course_dir": str(course_dir), "db_url": url,
+            "formgrader_port": free_port(), "grading_port": free_port(),
+            "formgrader_token": secrets.token_hex(32), "grading_token": secrets.token_hex(32)}
+
+
+# ------------------------------------------------------------------------------- up
+def up(args) -> None:
+    state = Path(args.state).resolve()
+    missing = missing_prerequisites(sandbox=not args.no_sandbox)
+    if missing:
+        raise SetupError("cannot start the hub; missing:\n  - " + "\n  - ".join(missing))
+    setup_file = state / "hub" / "setup.json"
+    if setup_file.exists() and _alive(_pid(state / "hub" / "run.pid")):
+        raise SetupError(f"the hub of {state} is already running; `run.py down --state {state}` first")
+    if args.ip not in ("127.0.0.1", "localhost") and not args.ssl_cert:
+        say(f"WARNING: listening on {args.ip} without TLS; passwords would cross the network "
+            "in clear (give --ssl-cert and --ssl-key)")
+    ensure_proxy()
+    courses = load_roster(Path(args.roster))
+    t0 = time.monotonic()
+
+    state.mkdir(parents=True, exist_ok=True)
+    state.chmod(0o755)  # single-user servers read STATE/etc; everything private is below
+    for sub, mode in (("hub", 0o700), ("homes", 0o755), ("etc", 0o755), ("quarantine", 0o700)):
+        (state / sub).mkdir(exist_ok=True)
+        (state / sub).chmod(mode)
+    exchange = state / "exchange"
+    exchange.mkdir(exist_ok=True)
+    exchange.chmod(0o1777)  # nbgrader insists on 777 for the root; sticky like /tmp
+
+    # accounts: people with their courses' Unix groups, and one grader account per course
+    member_of: dict[str, list[str]] = {}
+    for course, people in courses.items():
+        ensure_group(f"nbgrader-{course}")
+        for person in sum(people.values(), []):
+            member_of.setdefault(person, []).append(f"nbgrader-{course}")
+    for person, groups in sorted(member_of.items()):
+        ensure_account(person, state / "homes" / person, groups)
+    for course in courses:
+        ensure_account(f"grader-{course}", state / "homes" / f"grader-{course}",
+                       [f"nbgrader-{course}"])
+    old = json.loads(setup_file.read_text()) if setup_file.exists() else {}
+    passwords = {p: old.get("passwords", {}).get(p) or secrets.token_urlsafe(12) for p in member_of}
+    set_passwords(passwords)
+    (state / "hub" / "passwords.txt").write_text(
+        "".join(f"{user} {pw}\n" for user, pw in sorted(passwords.items())))
+    say(f"{len(member_of)} people and {len(courses)} grader accounts ready")
+
+    pg = start_postgres(state, courses)
+    say("PostgreSQL listening on", pg["socket"])
+
+    student_etc, grader_etc = state / "etc" / "student", state / "etc" / "grader"
+    jupyter_settings(student_etc, ["nbgrader.server_extensions.formgrader"],
+                     ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"])
+    write_from_template(HERE / "student_nbgrader_config.py", student_etc / "nbgrader_config.py",
+                        exchange=str(exchange))
+    jupyter_settings(grader_etc, ["nbgrader.server_extensions.assignment_list",
+                                  "nbgrader.server_extensions.course_list"],
+                     ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"])
+    services = {c: prepare_course(state, c, pg["socket"], exchange) for c in courses}
+
+    setup = {
+        "ip": args.ip, "ssl_cert": args.ssl_cert, "ssl_key": args.ssl_key,
+        "ports": {"public": args.port or free_port(), "hub": free_port(), "proxy_api": free_port()},
+        "venv_bin": str(VENV_BIN), "chp": str(CHP), "repo": str(REPO),
+        "proxy_token": secrets.token_hex(32), "operator_token": secrets.token_hex(32),
+        "hub_db_url": db_url("jupyterhub", "jupyterhub", pg["socket"]),
+        "people": sorted(member_of), "courses": courses, "services": services,
+        "exchange": str(exchange), "grading_service": str(HERE / "grading_service.py"),
+        "grading_jobs": args.grading_jobs, "sandbox": not args.no_sandbox,
+        "passwords": passwords, "pg": pg,
+        "accounts": sorted(member_of) + [f"grader-{c}" for c in courses],
+        "unix_groups": [f"nbgrader-{c}" for c in courses],
+    }
+    setup_file.write_text(json.dumps(setup, indent=1))
+    setup_file.chmod(0o600)
+
+    env = {"PATH": f"{VENV_BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+           "HOME": "/root", "RECIPROCITY_HUB_STATE": str(state)}
+    with open(state / "hub" / "hub.log", "ab") as log:
+        proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(HERE / "jupyterhub_config.py")],
+                                cwd=state / "hub", env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    (state / "hub" / "run.pid").write_text(str(proc.pid))
+    base = f"http://127.0.0.1:{setup['ports']['public']}"
+    if setup["ssl_cert"]:
+        base = base.replace("http:", "https:")
+    try:
+        _wait_for(lambda: _http_ok(f"{base}/hub/api/"), proc, state, "the hub")
+        ports = [s[k] for s in services.values() for k in ("formgrader_port", "grading_port")]
+        _wait_for(lambda: all(_listening(p) for p in ports), proc, state, "the course services")
+    except SetupError:
+        down(argparse.Namespace(state=str(state), purge=False))
+        raise
+    say(f"up in {time.monotonic() - t0:.0f} s: {base}/  (passwords: {state}/hub/passwords.txt)")
+    for course in courses:
+        say(f"  {course}: formgrader {base}/services/{course}/formgrader, "
+            f"autograding {base}/services/grade-{course}/api/")
+    say(f"stop with: {sys.executable} {Path(__file__)} down --state {state}")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_for(check, proc, state: Path, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.25)
+    tail = (state / "hub" / "hub.log").read_text(errors="replace")[-4000:]
+    raise SetupError(f"{what} did not come up; end of {state}/hub/hub.log:\n{tail}")
+
+
+# ----------------------------------------------------------------------------- down
+def _pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def ours(state: Path, uids: set[int]) -> list[int]:
+    """Processes of this hub: run by its accounts, or carrying its state folder in their environment."""
+    mark = f"RECIPROCITY_HUB_STATE={state}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            if "\nState:\tZ" in status:  # already dead, waiting for its parent to reap it
+                continue
+            uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+            if uid in uids or mark in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return found
+
+
+def _signal_all(pids, sig) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def down(args) -> None:
+    state = Path(args.state).resolve()
+    setup_file = state / "hub" / "setup.json"
+    if not setup_file.exists():
+        say(f"nothing to stop: no {setup_file}")
+        return
+    setup = json.loads(setup_file.read_text())
+    hub = _pid(state / "hub" / "run.pid")
+    t0 = time.monotonic()
+    if _alive(hub):
+        os.kill(hub, signal.SIGTERM)  # the hub stops every server, its services and the proxy
+        deadline = time.monotonic() + 30
+        while _alive(hub) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    proxy = _pid(state / "hub" / "proxy.pid")
+    if _alive(proxy) and b"configurable-http-proxy" in Path(f"/proc/{proxy}/cmdline").read_bytes():
+        os.kill(proxy, signal.SIGTERM)
+    # whatever survived: processes left by people's code, a hub that did not stop in time
+    uids = set()
+    for name in setup["accounts"]:
+        try:
+            uids.add(pwd.getpwnam(name).pw_uid)
+        except KeyError:
+            pass
+    left = ours(state, uids)
+    if left:
+        say(f"stopping {len(left)} process(es) left behind")
+        _signal_all(left, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in left) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        _signal_all([p for p in left if _alive(p)], signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in left) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    stop_postgres(setup["pg"])
+    (state / "hub" / "run.pid").unlink(missing_ok=True)
+    say(f"stopped in {time.monotonic() - t0:.0f} s")
+    if args.purge:
+        for name in setup["accounts"]:
+            remove_account(name)
+        for group in setup["unix_groups"]:
+            sh(["groupdel", group], check=False, stderr=subprocess.DEVNULL)
+        shutil.rmtree(state, ignore_errors=True)
+        say(f"removed {len(setup['accounts'])} accounts and {state}")
+
+
+# ---------------------------------------------------------------------- status, token
+def _api(setup: dict, method: str, path: str, body=None, token=None):
+    url = f"http://127.0.0.1:{setup['ports']['public']}/hub/api{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"token {token or setup['operator_token']}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+def status(args) -> None:
+    state = Path(args.state).resolve()
+    setup = json.loads((state / "hub" / "setup.json").read_text())
+    if not _alive(_pid(state / "hub" / "run.pid")):
+        say("not running")
+        return
+    users = _api(setup, "GET", "/users?state=active")
+    say(f"running on port {setup['ports']['public']}; {len(users)} server(s) active")
+    for course, people in setup["courses"].items():
+        say(f"  {course}: {len(people['instructors'])} instructor(s), {len(people['tas'])} TA(s), "
+            f"{len(people['students'])} student(s)")
+
+
+def token(args) -> None:
+    setup = json.loads((Path(args.state).resolve() / "hub" / "setup.json").read_text())
+    reply = _api(setup, "POST", f"/users/{args.user}/tokens",
+                 {"note": "run.py token", "expires_in": args.expires})
+    print(reply["token"])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state", default="/srv/reciprocity-hub",
+                        help="folder for the hub's state, homes, exchange and database")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("up", help="create accounts, start PostgreSQL and JupyterHub")
+    p.add_argument("--roster", default=str(HERE / "roster.toml"))
+    p.add_argument("--ip", default="127.0.0.1", help="address of the public port (default loopback)")
+    p.add_argument("--port", type=int, default=8000, help="public port (0: any free one)")
+    p.add_argument("--ssl-cert")
+    p.add_argument("--ssl-key")
+    p.add_argument("--grading-jobs", type=int, default=os.cpu_count() or 2,
+                   help="students graded at once by the grading service")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="grade without the sandbox (unsafe; only where bubblewrap cannot run)")
+    p.set_defaults(func=up)
+    p = sub.add_parser("down", help="stop everything this hub started")
+    p.add_argument("--purge", action="store_true",
+                   help="also delete the accounts, groups and the state folder")
+    p.set_defaults(func=down)
+    sub.add_parser("status", help="is it running, who is in which course").set_defaults(func=status)
+    p = sub.add_parser("token", help="print a new API token for USER")
+    p.add_argument("user")
+    p.add_argument("--expires", type=int, default=3600, help="seconds (default 3600)")
+    p.set_defaults(func=token)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except SetupError as err:
+        print(f"run.py: {err}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as err:
+        print(f"run.py: {' '.join(map(str, err.cmd))} failed (exit {err.returncode})", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
