@@ -56,3 +56,14 @@ def test_exemplar_shows_published_turnout_figures(built_book):
     text = (built_book / "book" / "insights" / "02-anonymity.html").read_text()
     for figure in ["29.7%", "31.5%", "32.2%", "34.5%", "37.8%", "344,084"]:
         assert figure in text
+
+
+def test_every_chapter_shows_its_evidence_box_styled(built_book):
+    css = (built_book / "_static" / "course.css").read_text()
+    assert ".admonition.evidence" in css
+    for page in sorted((built_book / "book" / "insights").glob("[0-9][0-9]-*.html")):
+        html = page.read_text(encoding="utf-8")
+        boxes = re.findall(r'<div class="(?:evidence admonition|admonition evidence)">\s*'
+                           r'<p class="admonition-title">([^<]+)</p>', html)
+        assert len(boxes) == 1, f"{page.name}: one evidence box, styled as .admonition.evidence"
+        assert "Static preview" not in html
