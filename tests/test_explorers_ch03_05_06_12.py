@@ -11,8 +11,8 @@ import pytest
 
 from reciprocity.explorers import PARITY, load_all
 from reciprocity.explorers._d3format import fixed, percent
-from reciprocity.explorers.interdependence import (CONTINUATIONS, MAX_FAVOURS, NOTICE_RATES, PRIORS,
-                                                   TEMPTATIONS, favour_grid, tournament_grid)
+from reciprocity.simulate.relationship import MAX_FAVOURS, NOTICE_RATES, PRIORS, favour_grid
+from reciprocity.simulate.repeated_games import CONTINUATIONS, TEMPTATIONS, tournament_grid
 from reciprocity.simulate.repeated_games import STRATEGIES
 
 load_all()

@@ -13,58 +13,22 @@ browser without a kernel.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import altair as alt
 import numpy as np
 
 from ..plots import GREY, PALETTE
-from ..simulate.relationship import PARTNER_REPLY, STRANGER_REPLY, reply_probability
-from ..simulate.repeated_games import (STRATEGIES, cooperation_threshold, payoff_matrices,
-                                       replicator, simulate_repeated_games)
+from ..simulate.relationship import (MAX_FAVOURS, NOTICE_RATES, PARTNER_REPLY, PRIORS,
+                                     STRANGER_REPLY, favour_grid)
+from ..simulate.repeated_games import (CONTINUATIONS, GENERATIONS, STRATEGIES, TEMPTATIONS,
+                                       cooperation_threshold, tournament_grid)
 from . import expr
 from ._d3format import fixed, percent
 from .core import CHART_WIDTH, Case, Explorer, readout, register
 
-__all__ = ["CONTINUATIONS", "TEMPTATIONS", "GENERATIONS", "STRATEGY_COLOURS", "tournament_grid",
-           "NOTICE_RATES", "PRIORS", "MAX_FAVOURS", "FAVOUR_COLOURS", "favour_grid"]
+__all__ = ["STRATEGY_COLOURS", "FAVOUR_COLOURS"]
 
-#: Continuation probabilities on the slider (0 to 0.95, step 0.05).
-CONTINUATIONS = np.round(np.arange(0, 0.951, 0.05), 2)
-#: Temptation payoffs on the slider.
-TEMPTATIONS = (3.5, 4.0, 4.5, 5.0, 5.5)
-#: Generations of imitation (replicator dynamics) after each tournament.
-GENERATIONS = 40
 #: One colour per strategy, as in chapter 3's figure (PALETTE in STRATEGIES order).
 STRATEGY_COLOURS = {s: PALETTE[i] for i, s in enumerate(STRATEGIES)}
-
-
-@lru_cache(maxsize=4)
-def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
-    """Tournament results for every (continuation, temptation) on the slider grid (simulated).
-
-    Each continuation value gets one seeded tournament (seed + its index);
-    every temptation re-scores the same moves, which is exact because the
-    strategies ignore payoffs. Returns ``{(continuation, temptation): result}``
-    where a result holds, in :data:`STRATEGIES` order, each strategy's
-    ``payoff`` per round and ``cooperation`` rate against an equal mix, its
-    ``shares`` after :data:`GENERATIONS` rounds of imitation, and the
-    ``population_cooperation`` then. Cached: do not modify the result.
-    """
-    grid = {}
-    for k, delta in enumerate(CONTINUATIONS):
-        games = simulate_repeated_games(float(delta), n_matches=n_matches, seed=seed + k)
-        names, payoffs, cooperation = payoff_matrices(games, TEMPTATIONS)
-        order = [names.index(s) for s in STRATEGIES]
-        for t, payoff in zip(TEMPTATIONS, payoffs):
-            shares, population = replicator(payoff, cooperation, GENERATIONS)
-            grid[(float(delta), t)] = {
-                "payoff": payoff.mean(axis=1)[order].tolist(),
-                "cooperation": cooperation.mean(axis=1)[order].tolist(),
-                "shares": shares[-1][order].tolist(),
-                "population_cooperation": float(population[-1]),
-            }
-    return grid
 
 
 def _shadow_cell(cell: dict) -> list[float]:
@@ -194,26 +158,8 @@ def shadow_explorer() -> Explorer:
                     "as the shadow of the future lengthens")
 
 
-#: Favour explorer grids.
-NOTICE_RATES = np.round(np.arange(0.1, 1.001, 0.1), 1)
-PRIORS = np.round(np.arange(0.05, 0.501, 0.05), 2)
-MAX_FAVOURS = 24
 #: As in chapter 12's figure: cold contact, intro from a mutual friend.
 FAVOUR_COLOURS = {"cold contact": PALETTE[0], "intro from a mutual friend": PALETTE[1]}
-
-
-@lru_cache(maxsize=1)
-def favour_grid() -> dict:
-    """Expected reply rates for 0..MAX_FAVOURS favours, per (notice rate, prior, intro).
-
-    ``{(notice_rate, prior, intro): array}`` from
-    :func:`reciprocity.simulate.relationship.reply_probability` (the model's
-    exact expectation, no sampling noise). Cached: do not modify the result.
-    """
-    favours = np.arange(MAX_FAVOURS + 1)
-    return {(float(r), float(p), intro): reply_probability(favours, notice_rate=float(r),
-                                                           prior_continuation=float(p), intro=intro)
-            for r in NOTICE_RATES for p in PRIORS for intro in (False, True)}
 
 
 def _favour_curve(rate: float, prior: float, intro: bool) -> list[float]:

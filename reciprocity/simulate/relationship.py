@@ -18,6 +18,8 @@ what it says about favours follows from its assumptions.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import math
 from numbers import Real
 
@@ -27,7 +29,8 @@ from scipy.stats import binom
 
 from ._common import check_positive_int, check_probability, make_rng
 
-__all__ = ["perceived_continuation", "reply_probability", "simulate_favour_campaign"]
+__all__ = ["perceived_continuation", "reply_probability", "simulate_favour_campaign",
+           "NOTICE_RATES", "PRIORS", "MAX_FAVOURS", "favour_grid"]
 
 #: Broockman (2013), non-Black legislators: reply rates to an out-of-district
 #: sender (no electoral interdependence) and to a constituent. Used as the
@@ -220,3 +223,23 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
         "p_reply": p_reply.ravel(),
         "would_reply": (value > cost[:, None]).astype(int).ravel(),
     })
+
+
+#: The favour explorer's grid (chapter 12).
+NOTICE_RATES = np.round(np.arange(0.1, 1.001, 0.1), 1)
+PRIORS = np.round(np.arange(0.05, 0.501, 0.05), 2)
+MAX_FAVOURS = 24
+
+
+@lru_cache(maxsize=1)
+def favour_grid() -> dict:
+    """Expected reply rates for 0..MAX_FAVOURS favours, per (notice rate, prior, intro).
+
+    ``{(notice_rate, prior, intro): array}`` from
+    :func:`reciprocity.simulate.relationship.reply_probability` (the model's
+    exact expectation, no sampling noise). Cached: do not modify the result.
+    """
+    favours = np.arange(MAX_FAVOURS + 1)
+    return {(float(r), float(p), intro): reply_probability(favours, notice_rate=float(r),
+                                                           prior_continuation=float(p), intro=intro)
+            for r in NOTICE_RATES for p in PRIORS for intro in (False, True)}

@@ -13,6 +13,8 @@ each meeting every strategy (itself included) in ``n_matches`` matches.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from numbers import Real
 
 import numpy as np
@@ -22,7 +24,7 @@ from ._common import check_positive_int, make_rng
 
 __all__ = ["STRATEGIES", "REWARD", "SUCKER", "PUNISHMENT", "simulate_repeated_games",
            "pair_table", "payoff_matrices", "tournament_summary", "replicator", "evolve_population",
-           "cooperation_threshold"]
+           "cooperation_threshold", "CONTINUATIONS", "TEMPTATIONS", "GENERATIONS", "tournament_grid"]
 
 #: The strategies the tournament knows, in display order.
 STRATEGIES = ("always defect", "always cooperate", "tit-for-tat", "grim trigger", "random")
@@ -378,3 +380,39 @@ def evolve_population(games: pd.DataFrame, generations: int = 40,
                          "strategy": np.tile(names, steps + 1),
                          "share": shares.ravel(),
                          "population_cooperation": cooperation[generation]})
+
+
+#: Continuation probabilities on the slider (0 to 0.95, step 0.05).
+CONTINUATIONS = np.round(np.arange(0, 0.951, 0.05), 2)
+#: Temptation payoffs on the slider.
+TEMPTATIONS = (3.5, 4.0, 4.5, 5.0, 5.5)
+#: Generations of imitation (replicator dynamics) after each tournament.
+GENERATIONS = 40
+
+
+@lru_cache(maxsize=4)
+def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
+    """Tournament results for every (continuation, temptation) on the slider grid (simulated).
+
+    Each continuation value gets one seeded tournament (seed + its index);
+    every temptation re-scores the same moves, which is exact because the
+    strategies ignore payoffs. Returns ``{(continuation, temptation): result}``
+    where a result holds, in :data:`STRATEGIES` order, each strategy's
+    ``payoff`` per round and ``cooperation`` rate against an equal mix, its
+    ``shares`` after :data:`GENERATIONS` rounds of imitation, and the
+    ``population_cooperation`` then. Cached: do not modify the result.
+    """
+    grid = {}
+    for k, delta in enumerate(CONTINUATIONS):
+        games = simulate_repeated_games(float(delta), n_matches=n_matches, seed=seed + k)
+        names, payoffs, cooperation = payoff_matrices(games, TEMPTATIONS)
+        order = [names.index(s) for s in STRATEGIES]
+        for t, payoff in zip(TEMPTATIONS, payoffs):
+            shares, population = replicator(payoff, cooperation, GENERATIONS)
+            grid[(float(delta), t)] = {
+                "payoff": payoff.mean(axis=1)[order].tolist(),
+                "cooperation": cooperation.mean(axis=1)[order].tolist(),
+                "shares": shares[-1][order].tolist(),
+                "population_cooperation": float(population[-1]),
+            }
+    return grid
