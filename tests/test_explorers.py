@@ -83,3 +83,10 @@ def test_parity_cases_name_real_controls_and_reachable_values(built, name):
     extremes = {(k, v) for case in cases for k, v in case.settings.items()}
     assert any(c.kind != "range" or {(c.name, c.options[0]), (c.name, c.options[1])} & extremes
                for c in controls.values()), f"{name}: no case reaches an extreme of a slider"
+
+
+def test_points_text_formats_a_newcombe_difference_in_points():
+    from reciprocity.explorers.expr import points_text
+    text = points_text("d", decimals=2)
+    assert text.startswith("format(d_diff * 100, '+.2f') + ' points ('")
+    assert "d_low * 100" in text and "d_high * 100" in text

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import altair as alt
 
-__all__ = ["signal", "z_value", "wilson", "newcombe", "z_test_p", "sample_size"]
+__all__ = ["signal", "z_value", "wilson", "newcombe", "z_test_p", "sample_size", "points_text"]
 
 
 def signal(name: str, expr: str) -> alt.Parameter:
@@ -99,3 +99,15 @@ def sample_size(prefix: str, p_control: str, p_treatment: str, power: float | st
         signal(f"{prefix}_n", f"{prefix}_h > 0 ? ceil(2 * pow((quantileNormal(1 - ({alpha}) / 2) + "
                               f"quantileNormal({power})) / {prefix}_h, 2) - 1e-9) : 0"),
     ]
+
+
+def points_text(prefix: str, decimals: int = 1) -> str:
+    """Text of a difference and its interval in percentage points, from :func:`newcombe` signals.
+
+    ``points_text("d")`` is an expression giving e.g. ``+20.0 points (+5.6 to +34.1)``
+    from ``d_diff``, ``d_low`` and ``d_high`` (proportions).
+    """
+    def points(name: str) -> str:
+        return f"format({prefix}_{name} * 100, '+.{decimals}f')"
+
+    return f"{points('diff')} + ' points (' + {points('low')} + ' to ' + {points('high')} + ')'"

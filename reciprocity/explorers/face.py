@@ -93,8 +93,7 @@ def photo_reply_explorer() -> Explorer:
         " + format(a_high, '.1%') + ')'",
         "'Photo: ' + format(b_rate, '.1%') + ' (95% CI ' + format(b_low, '.1%') + ' to '"
         " + format(b_high, '.1%') + ')'",
-        "'Difference: ' + format(d_diff * 100, '+.1f') + ' points (' + format(d_low * 100, '+.1f')"
-        " + ' to ' + format(d_high * 100, '+.1f') + ')'",
+        "'Difference: ' + " + expr.points_text("d"),
         "(d_low > 0 || d_high < 0) ? 'The interval excludes zero.'"
         " : 'The interval includes zero: no effect is possible.'",
         "'z-test p = ' + format(t_p, '.3f') + ' (normal approximation)'",

@@ -191,8 +191,7 @@ def incentive_dose_explorer() -> Explorer:
         " : 'No extra people: no cost per person.') : ''",
         "amount > 0 ? 'Observed ' + band_label + ': ' + band_k + '/' + band_n + ' = '"
         " + format(band_rate, '.1%') : 'Pick a voucher to compare with none.'",
-        "amount > 0 ? 'vs none: ' + format(gap_diff * 100, '+.1f') + ' points (' + format(gap_low * 100, '+.1f')"
-        " + ' to ' + format(gap_high * 100, '+.1f') + ')' : ''",
+        "amount > 0 ? 'vs none: ' + " + expr.points_text("gap") + " : ''",
     ])
     chart = alt.vconcat(plot, text, spacing=8).add_params(*controls, *derived)
     return Explorer(chart, "incentive_dose_explorer",

@@ -218,8 +218,7 @@ def sacrifice_explorer() -> Explorer:
         f"{lift:+.0%})'",
         "'Simulated test, ' + format(n_plain, ',') + ' + ' + format(n_banner, ',') + ' visitors:'",
         "'no banner ' + format(plain_rate, '.2%') + ', banner ' + format(banner_rate, '.2%')",
-        "'difference ' + format(gap_diff * 100, '+.2f') + ' points (' + format(gap_low * 100, '+.2f')"
-        " + ' to ' + format(gap_high * 100, '+.2f') + ')'",
+        "'difference ' + " + expr.points_text("gap", decimals=2),
         "gap_low > 0 || gap_high < 0 ? 'The interval excludes zero.'"
         " : 'The interval includes zero: inconclusive.'",
     ])
