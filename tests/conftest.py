@@ -29,6 +29,22 @@ def run_python(code: str) -> str:
     return result.stdout
 
 
+def release_lab(course: Path, lab: str, copy_source: bool = True) -> None:
+    """Make ``course`` an nbgrader course holding ``lab`` released to its students.
+
+    Copies ``nbgrader_config.py`` (if absent) and, unless ``copy_source`` is
+    false (the lab's source is already there), ``solutions/<lab>``; then runs
+    ``nbgrader generate_assignment`` and fails the test with its output if it fails.
+    """
+    if not (course / "nbgrader_config.py").exists():
+        shutil.copy(ROOT / "nbgrader_config.py", course)
+    if copy_source:
+        shutil.copytree(ROOT / "solutions" / lab, course / "solutions" / lab)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lab, "--force"],
+                          cwd=course, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def processes_with(marker: bytes) -> list[int]:
     """PIDs of running processes whose command line contains ``marker``."""
     found = []

@@ -12,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from conftest import ARTIFACTS, ROOT, open_page
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 

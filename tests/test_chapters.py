@@ -5,7 +5,6 @@ import re
 
 import nbformat
 import pytest
-import yaml
 
 from conftest import ROOT
 

@@ -23,10 +23,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import uuid
 
@@ -34,7 +31,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from conftest import ROOT, processes_with
+from conftest import ROOT, processes_with, release_lab
 from reciprocity import grading, sandbox
 
 LAB = "outreach"
@@ -178,11 +175,7 @@ def _sha(path):
 def batch(tmp_path_factory):
     """Grade honest-before, then the hostile batch (sandboxed, 2 jobs), then honest-after."""
     course = tmp_path_factory.mktemp("hostile-course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions" / LAB, course / "solutions" / LAB)
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force"],
-                          cwd=course, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    release_lab(course, LAB)
     source = nbformat.read(course / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
     release = nbformat.read(course / "exercises" / LAB / f"{LAB}.ipynb", as_version=4)
     key = {c.id: c.source for c in source.cells if c.cell_type == "code"}

@@ -11,19 +11,15 @@ The accepted methods and their tolerances are in ``tools/lab_spec.py``.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from conftest import release_lab
 from reciprocity import grading
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 LAB = "outreach"
 CELLS = ["test_n_per_arm_visible", "test_n_per_arm_hidden", "test_sample_sizes", "test_power_50",
          "test_permutation"]
@@ -152,11 +148,7 @@ def _submission(source, n_code: str, power: str, perm: str):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("methods")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions" / LAB, root / "solutions" / LAB)
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force"],
-                          cwd=root, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    release_lab(root, LAB)
     source = nbformat.read(root / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
     for name, (n_code, power, perm) in STUDENTS.items():
         folder = root / "submitted" / name / LAB

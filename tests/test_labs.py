@@ -19,20 +19,16 @@ import copy
 import html
 import json
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
+from conftest import ROOT, release_lab
 from reciprocity import grading
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 LABS = ["outreach", "content", "trials"]
 LOOP_TIMEOUT = 10  # per-cell limit for the infinite-loop student
 
@@ -142,11 +138,6 @@ builtins.round = lambda x, *a: x
 '''
 
 
-def _nbgrader(args, cwd):
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
-
-
 def _cells(nb):
     return {c.get("id"): i for i, c in enumerate(nb.cells)}
 
@@ -172,12 +163,9 @@ def _append(nb, cell_id, code):
 def course(tmp_path_factory):
     """A course directory with the three labs released and every scenario submitted."""
     root = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "solutions", root / "solutions")
     expected = {}
     for lab in LABS:
-        proc = _nbgrader(["generate_assignment", lab, "--force"], root)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        release_lab(root, lab)
         source = nbformat.read(root / "solutions" / lab / f"{lab}.ipynb", as_version=4)
         release = nbformat.read(root / "exercises" / lab / f"{lab}.ipynb", as_version=4)
         total = _points(source)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from conftest import ROOT, processes_with
+from conftest import ROOT, processes_with, release_lab
 from reciprocity import _nbgrader, grading, sandbox
 
 LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
@@ -84,9 +83,7 @@ def probe_course(tmp_path_factory):
     _write_source(course, "sleeper", sleeper)
     _write_source(course, "simple", _graded_notebook({"simple": "assert True"}))
     for lab in ("probe", "sleeper", "simple"):
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", lab,
-                               "--force"], cwd=course, capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        release_lab(course, lab, copy_source=False)
     for student, lab in (("boxed", "probe"), ("unboxed", "probe"), ("after-slow", "sleeper")):
         _submit(course, student, lab)
     # slow's answer outlasts any sensible per-student limit, after leaving a marked process
