@@ -118,7 +118,7 @@ def shadow_explorer() -> Explorer:
                    alt.Title(alt.ExprRef("'Simulated payoffs, continuation ' + format(continuation, '.2f')"),
                              subtitle="per round, against an equal mix of strategies"))
     shares = panel("share", "share_label", {"title": "share of players", "format": "%"}, [0, 1],
-                   alt.Title(f"Simulated: players after imitation",
+                   alt.Title("Simulated: players after imitation",
                              subtitle=f"{GENERATIONS} generations, starting from an equal mix"))
     curve_data = alt.Data(values=[{"k": k, "continuation": float(d)} for k, d in enumerate(CONTINUATIONS)])
     curve_base = alt.Chart(curve_data).transform_calculate(
