@@ -16,14 +16,16 @@ accepts the range they span plus a stated margin, in both directions:
 * power of a two-sided two-sample z-test: Cohen's h, unpooled and pooled
   normal approximations, exact enumeration of the z-test's rejection region
   (pooled and unpooled z), and simulation with at least ``SIM_DRAWS``
-  experiments; range of the exact and analytic values widened by four Monte
+  experiments; range of the exact and analytic values widened by ``MC_SE`` Monte
   Carlo standard errors of a ``SIM_DRAWS`` simulation.
 * permutation p-value of a difference in rates: the exact permutation
   distribution (hypergeometric) with the two usual two-sided rules (twice the
   smaller tail, as ``scipy.stats.permutation_test`` does, or outcomes at
-  least as far from zero) and Fisher's two-sided p; range of those, widened
-  by four Monte Carlo standard errors of ``PERM_DRAWS`` shuffles plus the
-  ``1 / (draws + 1)`` correction.
+  least as far from zero) and Fisher's two-sided p; each widened by ``MC_SE`` of
+  its own Monte Carlo standard errors at ``PERM_DRAWS`` shuffles (the doubled
+  rule's error is twice a tail's, see ``permutation_standard_errors``) plus
+  the ``1 / (draws + 1)`` correction; the range spans them all.
+  ``tests/test_lab_tolerances.py`` proves the ranges by sweeping seeds.
 
 The module is also imported by ``tests/test_lab_*.py``.
 """
@@ -44,7 +46,7 @@ from lab_tests import TestCell, lit, near, within
 N_MARGIN = 0.02      # relative margin around the sample sizes of the accepted methods
 SIM_DRAWS = 10_000   # fewest simulated experiments the power question accepts
 PERM_DRAWS = 9_999   # fewest shuffles the permutation questions accept
-MC_SE = 4            # Monte Carlo standard errors of slack for simulated answers
+MC_SE = 3.5          # Monte Carlo standard errors of slack: a normal estimate falls outside with chance 0.05%
 
 
 # --------------------------------------------------------------------------- accepted methods
@@ -101,8 +103,13 @@ def power_methods(p1: float, p2: float, n: int = 50, alpha: float = 0.05) -> dic
     }
 
 
+def _se(p: float, draws: int) -> float:
+    """Standard error of a proportion p estimated from ``draws`` independent draws."""
+    return math.sqrt(max(p * (1 - p), 0.0) / draws)
+
+
 def _mc(p: float, draws: int) -> float:
-    return MC_SE * math.sqrt(max(p * (1 - p), 0.0) / draws)
+    return MC_SE * _se(p, draws)
 
 
 def power_range(p1, p2, n=50, alpha=0.05) -> tuple[float, float]:
@@ -112,11 +119,17 @@ def power_range(p1, p2, n=50, alpha=0.05) -> tuple[float, float]:
             math.ceil((hi + _mc(hi, SIM_DRAWS)) * 1e4) / 1e4)
 
 
-def permutation_methods(k1: int, n1: int, k2: int, n2: int) -> dict:
-    """Exact two-sided p-values of a difference in rates k1/n1 - k2/n2, by each accepted rule."""
+def _permutation_distribution(k1: int, n1: int, k2: int, n2: int):
+    """Support, probabilities and differences in rates of the exact permutation distribution."""
     dist = stats.hypergeom(n1 + n2, k1 + k2, n1)  # successes landing in group 1 after a shuffle
     support = np.arange(max(0, k1 + k2 - n2), min(n1, k1 + k2) + 1)
     diffs = support / n1 - (k1 + k2 - support) / n2
+    return dist, support, diffs
+
+
+def permutation_methods(k1: int, n1: int, k2: int, n2: int) -> dict:
+    """Exact two-sided p-values of a difference in rates k1/n1 - k2/n2, by each accepted rule."""
+    dist, support, diffs = _permutation_distribution(k1, n1, k2, n2)
     observed = k1 / n1 - k2 / n2
     probs = dist.pmf(support)
     at_least = float(probs[np.abs(diffs) >= abs(observed) - 1e-12].sum())
@@ -125,12 +138,37 @@ def permutation_methods(k1: int, n1: int, k2: int, n2: int) -> dict:
     return {"twice_smaller_tail": doubled, "as_far_from_zero": min(1.0, at_least), "fisher": fisher}
 
 
+def permutation_standard_errors(k1: int, n1: int, k2: int, n2: int, draws: int = PERM_DRAWS) -> dict:
+    """Monte Carlo standard error of each rule's p-value estimated from ``draws`` shuffles.
+
+    * as far from zero: the share of shuffles at least as extreme, a binomial
+      proportion: sqrt(p (1 - p) / draws);
+    * twice the smaller tail (scipy's two-sided rule): twice a binomial
+      proportion q, the smaller one-sided tail: 2 sqrt(q (1 - q) / draws),
+      about twice as wide as the first for the same p;
+    * Fisher's exact test is not simulated: 0.
+    """
+    dist, _, _ = _permutation_distribution(k1, n1, k2, n2)
+    exact = permutation_methods(k1, n1, k2, n2)
+    tail = min(float(dist.cdf(k1)), float(dist.sf(k1 - 1)))
+    return {"twice_smaller_tail": 2 * _se(tail, draws),
+            "as_far_from_zero": _se(exact["as_far_from_zero"], draws),
+            "fisher": 0.0}
+
+
 def permutation_range(k1, n1, k2, n2) -> tuple[float, float]:
-    values = permutation_methods(k1, n1, k2, n2).values()
-    lo, hi = min(values), max(values)
+    """Accepted p-values: each rule's exact value, widened by MC_SE of its own standard errors.
+
+    The ``1 / (draws + 1)`` correction (counting the observed split among the
+    shuffles) shifts a seeded estimate by at most that much, so it is added too.
+    """
+    exact = permutation_methods(k1, n1, k2, n2)
+    errors = permutation_standard_errors(k1, n1, k2, n2)
     slack = 1 / (PERM_DRAWS + 1)
-    return (max(0.0, math.floor((lo - _mc(lo, PERM_DRAWS) - slack) * 1e4) / 1e4),
-            min(1.0, math.ceil((hi + _mc(hi, PERM_DRAWS) + slack) * 1e4) / 1e4))
+    lo = min(p - MC_SE * errors[rule] for rule, p in exact.items())
+    hi = max(p + MC_SE * errors[rule] for rule, p in exact.items())
+    return (max(0.0, math.floor((lo - slack) * 1e4) / 1e4),
+            min(1.0, math.ceil((hi + slack) * 1e4) / 1e4))
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -157,7 +195,8 @@ def _permutation_cell(grade_id, name, counts, what, after, insight, assesses) ->
         [within(name, low, high,
                 f"{name} = {{_f({name}):.4f}}; a seeded run with at least {PERM_DRAWS:,} shuffles "
                 f"lands between {low:.4f} and {high:.4f}. Two-sided, {what}?")],
-        insight=insight, assesses=assesses, after=after)
+        insight=insight, assesses=assesses, after=after,
+        sampled=(("permutation", tuple(counts), (low, high)),))
 
 
 # --------------------------------------------------------------------------- Lab 1: outreach
@@ -223,7 +262,8 @@ def outreach(ns: dict) -> list[TestCell]:
                   within("power_50_26", *pw26,
                          f"power_50_26 = {{_f(power_50_26):.3f}}; accepted methods give {pw26[0]:.3f} to {pw26[1]:.3f} "
                          "(two-sided z-test, alpha = 0.05, 50 per arm)")],
-                 power_ins, "power of the practitioner's 50-per-arm test"),
+                 power_ins, "power of the practitioner's 50-per-arm test",
+                 sampled=(("power", (0.06, 0.12), pw12), ("power", (0.06, 0.26), pw26))),
         TestCell("test_wilson_visible", 1,
                  "The interval for 13/50 brackets the observed 26% and is a (low, high) pair.",
                  ["low, high = wilson_interval(13, 50)",
