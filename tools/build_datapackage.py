@@ -32,13 +32,10 @@ RESOURCES = [
         "name": "ggl2008",
         "path": "ggl2008_social_pressure.csv.gz",
         "title": "Social pressure and voter turnout (Gerber, Green & Larimer 2008)",
-        "description": (
-            "Field experiment with 344,084 registered Michigan voters. Households were "
-            "randomly mailed nothing (Control) or one of four letters: Civic Duty, "
-            "Hawthorne (you are being studied), Self (your own voting record) and "
-            "Neighbors (your record and your neighbours' records). `voted` is turnout in "
-            "the August 2006 primary. There is no household id, so standard errors "
-            "computed here ignore household clustering."
+        "about_file": (
+            "One row per voter (344,084). `voted` is turnout in the August 2006 primary. "
+            "There is no household id, so standard errors computed here ignore household "
+            "clustering."
         ),
         "sources": [{
             "title": "Gerber, A. S., Green, D. P. & Larimer, C. W. (2008). Social pressure and voter "
@@ -72,11 +69,9 @@ RESOURCES = [
         "name": "broockman2013",
         "path": "broockman2013_black_politicians.csv",
         "title": "E-mails to state legislators (Broockman 2013)",
-        "description": (
-            "Field experiment: 5,593 US state legislators received an e-mail from a Black "
-            "alias asking for help. Randomised: whether the sender said he lived in the "
-            "legislator's district (treat_out = 0) or outside it (treat_out = 1), where "
-            "he cannot vote for or against the legislator. `responded` is whether any reply came."
+        "about_file": (
+            "`treat_out` is 1 when the sender said he lived outside the district; `responded` "
+            "is whether any reply came."
         ),
         "sources": [{
             "title": "Broockman, D. E. (2013). Black politicians are more intrinsically motivated to "
@@ -137,11 +132,9 @@ RESOURCES = [
         "name": "fox_guyer1978",
         "path": "fox_guyer1978_public_anonymous_pd.csv",
         "title": "Public vs anonymous choices in an n-person prisoner's dilemma (Fox & Guyer 1978)",
-        "description": (
-            "Twenty four-person groups played 30 rounds of an n-person prisoner's dilemma (120 "
-            "choices per group), in single-sex groups, with choices either made public to the "
-            "group or kept anonymous: a 2 x 2 design (sex x condition). `cooperation` is the "
-            "number of cooperative choices out of the group's 120."
+        "about_file": (
+            "One row per group; `cooperation` is the number of cooperative choices out of the "
+            "group's 120."
         ),
         "sources": [{
             "title": "Fox, J. & Guyer, M. (1978). \"Public\" choice and cooperation in n-person "
@@ -215,9 +208,9 @@ RESOURCES = [
         "name": "franses_paap2001",
         "path": "franses_paap2001_charity_mailing.csv",
         "title": "Dutch charity direct-mail responses (Franses & Paap 2001)",
-        "description": (
-            "4,268 past donors of a Dutch charity received a fundraising mailing. `respond` is "
-            "whether they gave; `gift` how much (guilders). Nobody watched who gave."
+        "about_file": (
+            "One row per donor mailed (4,268). `respond` is whether they gave; `gift` how much "
+            "(guilders)."
         ),
         "sources": [{
             "title": "Franses, P. H. & Paap, R. (2001). Quantitative Models in Marketing Research. "
@@ -240,6 +233,20 @@ RESOURCES = [
 ]
 
 
+def description(spec: dict) -> str:
+    """A study's design from the registry (reciprocity/studies.yml), then what the file holds."""
+    from reciprocity import studies
+
+    if "about_file" not in spec:
+        return spec["description"]
+    study = studies.get(spec["citation_key"])
+    parts = [study.design, f"Given or requested: {study.given_or_requested}",
+             f"Who could observe it: {study.observers}"]
+    if study.n_file:
+        parts.append(f"The shipped file has {study.n_file:,} {study.n_file_note}.")
+    return " ".join([*parts, spec["about_file"]])
+
+
 def main() -> None:
     resources = []
     for spec in RESOURCES:
@@ -249,7 +256,7 @@ def main() -> None:
             "name": spec["name"],
             "path": spec["path"],
             "title": spec["title"],
-            "description": spec["description"],
+            "description": description(spec),
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
