@@ -55,9 +55,11 @@ PARTIAL = {
     "trials": {
         "edits": {
             "conversion_answer": 'lift = conversion.loc["B", "rate"] - conversion.loc["A", "rate"]',
+            # shares among those who reached first value: conditions on an outcome of the policy
             "guardrails_answer": (
-                'fv_within_7 = users[users["first_value_day"].notna()].groupby("policy")'
-                '["first_value_day"].apply(lambda d: (d <= 7).mean())'),
+                'reached = users[users["first_value_day"].notna()]\n'
+                'fv_by_day = pd.DataFrame({p: [(reached.loc[reached["policy"] == p, "first_value_day"] <= d)'
+                '.mean() for d in [1, 3, 7, 14]] for p in POLICIES}, index=[1, 3, 7, 14])'),
             "trap_answer": 'trap_choice = "a"',
         },
         "fails": ["test_lift", "test_first_value", "test_trap_choice"],
@@ -94,7 +96,7 @@ ANSWER_NAMES = {
     "content": ["srm_pvalue", "srm_week1", "srm_week2", "trust_week2", "arm_table", "holm_adjust",
                 "comparisons", "significant", "best_arm", "best_lift", "best_diff_ci", "turnout",
                 "neighbors_lift", "neighbors_ci"],
-    "trials": ["user_table", "users", "funnel", "conversion", "lift", "diff_ci", "ttfv_median",
+    "trials": ["user_table", "users", "funnel", "conversion", "lift", "diff_ci", "fv_by_day",
                "fv_within_7", "tickets_per_user", "churn_among_payers", "by_steps", "trap_choice"],
 }
 

@@ -498,7 +498,7 @@ def trials(ns: dict) -> list[TestCell]:
     b_steps = users[(users["policy"] == "B") & (users["steps"] >= 1)]
     pp_rate = float(b_steps["paid"].mean())
     pp_lift = pp_rate / float(users.loc[users["policy"] == "A", "paid"].mean())
-    first = {p: (float(ns["ttfv_median"][p]), float(ns["fv_within_7"][p])) for p in ["A", "B"]}
+    first = {p: [float(ns["fv_by_day"].loc[d, p]) for d in (1, 3, 7, 14)] for p in ["A", "B"]}
     guard = {p: (float(ns["tickets_per_user"][p]), float(ns["churn_among_payers"][p])) for p in ["A", "B"]}
     payers = users[users["paid"] == 1]
     churn = {p: (int(payers.loc[payers["policy"] == p, "churned"].sum()), int((payers["policy"] == p).sum()))
@@ -567,12 +567,15 @@ def trials(ns: dict) -> list[TestCell]:
                   'assert str(itt_choice).strip().lower() == "itt", "not quite: which comparison keeps the groups that randomisation made alike?"'],
                  "Methods: intention to treat", "intention to treat against per protocol", after="itt_answer"),
         TestCell("test_first_value", 2,
-                 "Time to first value: medians among those who got there, and shares of everyone by day 7.",
-                 ['assert [str(i) for i in ttfv_median.index] == ["A", "B"] and [str(i) for i in fv_within_7.index] == ["A", "B"], "index both Series by policy, A then B"',
-                  'assert all(0 <= _f(v) <= 1 for v in fv_within_7), "fv_within_7 is a share of users"'],
-                 [f"for policy, (med, share) in {lit(first)}.items():",
-                  '    assert -1e-6 <= _f(ttfv_median.loc[policy]) - med <= 1e-6, f"median for {policy}: use only users who reached first value"',
-                  '    assert -1e-6 <= _f(fv_within_7.loc[policy]) - share <= 1e-6, f"share for {policy}: divide by all the policy\'s users, not just those who reached first value"'],
+                 "Time to first value by intention to treat: shares of everyone assigned, by day.",
+                 ['assert [int(i) for i in fv_by_day.index] == [1, 3, 7, 14] and [str(c) for c in fv_by_day.columns] == ["A", "B"], "fv_by_day: index [1, 3, 7, 14], columns A then B"',
+                  'assert [str(i) for i in fv_within_7.index] == ["A", "B"], "index fv_within_7 by policy, A then B"',
+                  'assert all(0 <= _f(v) <= 1 for v in fv_by_day.to_numpy().ravel()), "fv_by_day holds shares of users, between 0 and 1"',
+                  'assert all(_f(fv_by_day[p].iloc[k]) <= _f(fv_by_day[p].iloc[k + 1]) for p in ["A", "B"] for k in range(3)), "a share by day k can only grow with k"'],
+                 [f"for policy, shares in {lit(first)}.items():",
+                  '    for day, share in zip([1, 3, 7, 14], shares):',
+                  '        assert -1e-6 <= _f(fv_by_day.loc[day, policy]) - share <= 1e-6, f"share for {policy} by day {day}: divide by all the policy\'s users, not just those who reached first value"',
+                  '    assert -1e-6 <= _f(fv_within_7.loc[policy]) - shares[2] <= 1e-6, f"fv_within_7 for {policy}: the share of all its users by day 7"'],
                  "14. Add incentives (earned trial days)", "time to first value"),
         TestCell("test_guardrails", 2, "Guardrails: support load and early churn.",
                  ['assert _f(tickets_per_user.loc["A"]) >= 0 and 0 <= _f(churn_among_payers.loc["B"]) <= 1, "tickets are counts per user; churn is a share of payers"'],
