@@ -7,9 +7,10 @@ from the current working directory.
     nbgrader generate_assignment outreach --force   # solutions/ -> exercises/
     python -m reciprocity.grading outreach --course-dir .   # grade, export, summarise
 
-Grade with that command rather than ``nbgrader autograde``: it runs each
-student's kernel in a sandbox (reciprocity.sandbox), several students at once,
-and adds the preprocessors set up in reciprocity._nbgrader.autograde_config.
+Grade with that command rather than ``nbgrader autograde``: it grades several
+students at once, goes on past a broken notebook and writes the reports.
+Either way, and from the formgrader's Autograde button, every student's kernel
+runs in the grading sandbox (the reciprocity-sandbox kernel, below).
 
 See book/labs/instructor-guide.md for the whole workflow.
 """
@@ -38,6 +39,28 @@ c.Execute.interrupt_on_timeout = True
 # waits about a second for the kernel to tidy up, which grading never needs.
 c.Execute.shutdown_kernel = "immediate"
 
+# Students' code runs in the grading sandbox: the reciprocity-sandbox kernel, whose
+# provisioner (reciprocity.grading.provisioner) starts it under bubblewrap with no
+# network, no view of the course's files and resource limits. Naming it here puts
+# `nbgrader autograde`, the formgrader's Autograde button and the grading command
+# in the sandbox alike. The grading command installs the kernel into the environment
+# (`python -m reciprocity.grading.kernelspec` does it on its own). Without bubblewrap
+# (macOS, a container without user namespaces), kernels fail to start and say so;
+# "python3" instead runs students' code with your rights: throwaway machines only.
+c.Execute.kernel_name = "reciprocity-sandbox"
+# nbgrader's autograde steps, with two changes: an Execute that caps the output kept
+# per notebook, and outputs quoting hidden tests removed once the grades are saved.
+c.Autograde.autograde_preprocessors = [
+    "reciprocity.grading.preprocessors.CappedOutputExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "reciprocity.grading.preprocessors.RedactHiddenTests",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A student who deletes a test cell gets it back (graded as usual, not
 # "needs manual grade"); locked cells that were edited are restored anyway.
 c.OverwriteCells.add_missing_cells = True
@@ -47,8 +70,8 @@ c.OverwriteCells.add_missing_cells = True
 # failing line), outputs that quote a hidden line (a student's code can print
 # the tests it sees) are removed, then ClearHiddenTests removes the hidden blocks.
 c.GenerateFeedback.preprocessors = [
-    "reciprocity.grading.StripHiddenTracebacks",
-    "reciprocity.grading.RedactHiddenTests",
+    "reciprocity.grading.preprocessors.StripHiddenTracebacks",
+    "reciprocity.grading.preprocessors.RedactHiddenTests",
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -97,26 +97,24 @@ def make_course(workdir: Path, lab: str, students: int) -> list[str]:
 
 
 def grade_per_process(lab: str, course: Path, ids: list[str], jobs: int, sandbox: bool) -> dict:
-    """Each student in a fresh ``reciprocity._nbgrader`` process (one line of input, then EOF)."""
+    """Each student in a fresh ``reciprocity.grading.worker`` process (one line of input, then EOF)."""
     from concurrent.futures import ThreadPoolExecutor
-    from dataclasses import asdict
 
-    from reciprocity.sandbox import Limits
+    from reciprocity.grading.pool import WORKER
+    from reciprocity.grading.settings import GradingSettings
 
-    db = grading.gradebook_url(course)
-    settings = json.dumps({"lab": lab, "db": db, "timeout": 60, "sandbox": sandbox,
-                           "limits": asdict(Limits())})
+    settings = GradingSettings(lab=lab, db=grading.gradebook_url(course), sandbox=sandbox).to_json()
 
     def one(sid):
         with tempfile.NamedTemporaryFile(suffix=".log") as log:
             job = json.dumps({"student": sid, "log": log.name}) + "\n"
-            proc = subprocess.run(grading._WORKER + [settings], cwd=course, input=job,
+            proc = subprocess.run([*WORKER, settings], cwd=course, input=job,
                                   capture_output=True, text=True, timeout=600)
-            return json.loads(proc.stdout.splitlines()[-1])["code"]
+            return json.loads(proc.stdout.splitlines()[-1])["graded"]
 
     with ThreadPoolExecutor(jobs) as pool:
-        codes = list(pool.map(one, ids))
-    return {"failed": sum(c != 0 for c in codes)}
+        graded = list(pool.map(one, ids))
+    return {"failed": sum(not g for g in graded)}
 
 
 def main(argv=None) -> int:
@@ -144,7 +142,12 @@ def main(argv=None) -> int:
         load_before = os.getloadavg()
         start = time.perf_counter()
         if args.per_student_process:
-            grading._ensure_assignment(course, args.lab, grading.gradebook_url(course), 600)
+            from reciprocity.grading.course import Course
+            from reciprocity.grading.gradebook import ensure_assignment
+            from reciprocity.grading.kernelspec import install_kernel
+
+            install_kernel()
+            ensure_assignment(Course.load(course), args.lab, grading.gradebook_url(course), 600)
             outcome = grade_per_process(args.lab, course, ids, jobs, not args.no_sandbox)
             failed = outcome["failed"]
             scores = []
@@ -156,9 +159,10 @@ def main(argv=None) -> int:
             scores = [r.score for r in results if r.score is not None]
         wall = time.perf_counter() - start
         feedback_start = time.perf_counter()
-        code, _ = grading._run(grading._NBGRADER + ["generate_feedback", args.lab, "--force",
-                                                    f"--db={grading.gradebook_url(course, args.db)}"],
-                               course, 1200)
+        from reciprocity.grading.nbgrader_cli import run as run_nbgrader
+
+        code, _ = run_nbgrader(["generate_feedback", args.lab, "--force",
+                                f"--db={grading.gradebook_url(course, args.db)}"], course, 1200)
         feedback_s = time.perf_counter() - feedback_start
     used = min(jobs, cores)
     efficiency = args.students * bare / (wall * used)

@@ -6,6 +6,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from reciprocity import grading
+from reciprocity.grading.course import submission_problem
+from reciprocity.grading.nbgrader_cli import glob_escape
+from reciprocity.grading.preprocessors import CappedOutputExecute
 
 
 def _nb_with_ids(tmp_path, ids):
@@ -21,24 +24,24 @@ def _nb_with_ids(tmp_path, ids):
 
 def test_precheck_names_duplicate_grade_ids(tmp_path):
     path = _nb_with_ids(tmp_path, ["a", "b", "a"])
-    reason = grading._precheck(path.parent)
+    reason = submission_problem(path.parent)
     assert "duplicate grade_id" in reason and "a" in reason
 
 
 def test_precheck_accepts_unique_ids_and_rejects_broken_json(tmp_path):
     path = _nb_with_ids(tmp_path, ["a", "b"])
-    assert grading._precheck(path.parent) == ""
+    assert submission_problem(path.parent) == ""
     path.write_text("{not json", encoding="utf-8")
-    assert "not a valid notebook" in grading._precheck(path.parent)
+    assert "not a valid notebook" in submission_problem(path.parent)
 
 
 def test_precheck_reports_an_empty_submission(tmp_path):
-    assert "no notebook" in grading._precheck(tmp_path)
+    assert "no notebook" in submission_problem(tmp_path)
 
 
 def test_student_ids_are_matched_literally():
-    assert grading._glob_escape("ann*") == "ann[*]"
-    assert grading._glob_escape("b[1]?") == "b[[]1][?]"
+    assert glob_escape("ann*") == "ann[*]"
+    assert glob_escape("b[1]?") == "b[[]1][?]"
 
 
 def test_hidden_traceback_is_cut_to_its_message():
@@ -91,9 +94,7 @@ def _msg(kind, **content):
 
 
 def test_output_past_the_limit_is_dropped_but_what_decides_a_grade_is_kept():
-    from reciprocity.sandbox import SandboxedExecute
-
-    ex = SandboxedExecute(output_limit=100, kept_when_over=10)
+    ex = CappedOutputExecute(output_limit=100, kept_when_over=10)
     ex.reset_execution_trackers()
     ex.clear_before_next_output = False
     ex._output_bytes = 0

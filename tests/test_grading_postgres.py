@@ -6,7 +6,6 @@ end. Without PostgreSQL's binaries the test skips locally and fails in CI.
 """
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -20,18 +19,10 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import IN_CI, ROOT
 from reciprocity import grading
+from reciprocity.grading.gradebook import pg_bin
 
 LAB = "pgprobe"
 NOBODY = 65534
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
 
 
 def _as_server_user(cmd, **kw):
@@ -43,7 +34,7 @@ def _as_server_user(cmd, **kw):
 @pytest.fixture(scope="module")
 def postgres():
     """A PostgreSQL server on a Unix socket in a temp folder; yields a SQLAlchemy URL."""
-    bindir = _pg_bin()
+    bindir = pg_bin()
     if bindir is None:
         message = ("PostgreSQL tests skipped: no initdb/pg_ctl found; install them with "
                    "`sudo apt-get install postgresql`")

@@ -32,7 +32,10 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from conftest import ROOT, processes_with, release_lab
-from reciprocity import grading, sandbox
+from reciprocity import grading
+from reciprocity.grading import sandbox
+from reciprocity.grading.preprocessors import flat, output_text
+from reciprocity.grading.settings import Limits
 
 LAB = "outreach"
 TOKEN = uuid.uuid4().hex[:12]
@@ -303,7 +306,7 @@ def test_memory_past_the_limit_fails_in_the_cell(batch):
 
 def test_an_output_flood_is_cut_at_the_limit(batch):
     path = batch["course"] / "autograded" / "flooder" / LAB / f"{LAB}.ipynb"
-    assert path.stat().st_size < sandbox.Limits().output + 2 * 1024 ** 2
+    assert path.stat().st_size < Limits().output + 2 * 1024 ** 2
     text = "".join(o.get("text", "") for o in _outputs_of(_autograded(batch, "flooder"), "print('x'"))
     assert "[grader: output past" in text
 
@@ -313,7 +316,7 @@ def test_disk_writes_stop_at_the_limit(batch):
     for target in ["fill.bin", "/tmp/fill.bin", "/dev/shm/fill.bin"]:
         assert f"{target} OSError" in text, text
     written = int(re.search(r"written MiB (\d+)", text).group(1))
-    assert written <= 3 * sandbox.Limits().disk >> 20
+    assert written <= 3 * Limits().disk >> 20
     assert not (batch["course"] / "autograded" / "disk-filler" / LAB / "fill.bin").exists()
 
 
@@ -329,13 +332,13 @@ def test_no_hidden_test_text_reaches_outputs_or_feedback(batch):
     students = [*batch["results"], "honest-before", "honest-after"]
     for student in students:
         nb = _autograded(batch, student)
-        outputs = " ".join(grading._flat(grading._output_text(o))
+        outputs = " ".join(flat(output_text(o))
                            for c in nb.cells if c.cell_type == "code" for o in c.outputs)
         for line in hidden:
             assert line not in outputs, f"{student}'s graded notebook quotes: {line}"
         page = course / "feedback" / student / LAB / f"{LAB}.html"
         assert page.is_file(), f"no feedback for {student}"
-        text = grading._flat(page.read_text(encoding="utf-8"))
+        text = flat(page.read_text(encoding="utf-8"))
         for line in hidden:
             assert line not in text, f"{student}'s feedback quotes: {line}"
     # the check can fail: the printer's outputs were redacted, not empty

@@ -12,3 +12,6 @@ c.CourseDirectory.db_url = "$db_url"
 # the course's Unix group (nbgrader-$course)
 c.Exchange.root = "$exchange"
 c.Exchange.path_includes_course = True
+# the kernel every autograde starts (the grading service, the formgrader's Autograde
+# button): the sandboxed reciprocity-sandbox, or python3 after `run.py up --no-sandbox`
+c.Execute.kernel_name = "$kernel"

@@ -33,7 +33,6 @@ Everything listens on 127.0.0.1 unless ``--ip`` says otherwise (use TLS then:
 from __future__ import annotations
 
 import argparse
-import glob
 import grp
 import importlib.util
 import json
@@ -51,6 +50,10 @@ import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from reciprocity.grading.gradebook import pg_bin
+from reciprocity.grading.kernelspec import install_kernel, installation_problem
+from reciprocity.grading.settings import PLAIN_KERNEL, SANDBOX_KERNEL
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -75,15 +78,6 @@ def sh(cmd, **kw):
 
 
 # --------------------------------------------------------------------- prerequisites
-def pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
-
-
 def missing_prerequisites(sandbox: bool = True) -> list[str]:
     """What this machine lacks to run the hub, each with its fix (empty: all there)."""
     missing = []
@@ -266,14 +260,17 @@ def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: lis
     folder.mkdir(parents=True, exist_ok=True)
     server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server}},
               "LabApp": {"extension_manager": "readonly", "news_url": None,
-                         "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}
+                         "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+              # the grading sandbox's kernel is for nbgrader's autograde, not the launcher
+              "KernelSpecManager": {"allowed_kernelspecs": [PLAIN_KERNEL]}}
     (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
     (folder / "labconfig").mkdir(exist_ok=True)
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in disabled_lab}}, indent=1))
 
 
-def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path) -> dict:
+def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path,
+                   sandbox: bool = True) -> dict:
     grader = pwd.getpwnam(f"grader-{course}")
     home = Path(grader.pw_dir)
     course_dir = home / course
@@ -284,7 +281,7 @@ def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path) ->
     write_from_template(HERE / "course_nbgrader_config.py", course_dir / "nbgrader_config.py",
                         prefix=(REPO / "nbgrader_config.py").read_text() + "\n\n",
                         course=course, course_dir=str(course_dir), db_url=url,
-                        exchange=str(exchange))
+                        exchange=str(exchange), kernel=SANDBOX_KERNEL if sandbox else PLAIN_KERNEL)
     sh(["chown", "-R", "-P", f"{grader.pw_uid}:{grader.pw_gid}", str(home)])
     # the course's exchange folder: its grader writes, its Unix group reads, nobody else
     ex = exchange / course
@@ -309,6 +306,11 @@ def up(args) -> None:
         say(f"WARNING: listening on {args.ip} without TLS; passwords would cross the network "
             "in clear (give --ssl-cert and --ssl-key)")
     ensure_proxy()
+    if not args.no_sandbox:  # the formgrader's Autograde button starts this kernel too
+        say("grading kernel in", install_kernel())
+        problem = installation_problem()
+        if problem:
+            raise SetupError(problem)
     courses = load_roster(Path(args.roster))
     t0 = time.monotonic()
 
@@ -350,7 +352,8 @@ def up(args) -> None:
     jupyter_settings(grader_etc, ["nbgrader.server_extensions.assignment_list",
                                   "nbgrader.server_extensions.course_list"],
                      ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"])
-    services = {c: prepare_course(state, c, pg["socket"], exchange) for c in courses}
+    services = {c: prepare_course(state, c, pg["socket"], exchange, not args.no_sandbox)
+                for c in courses}
 
     setup = {
         "ip": args.ip, "ssl_cert": args.ssl_cert, "ssl_key": args.ssl_key,

@@ -1,7 +1,7 @@
 """The first program that runs inside a grading sandbox (standard library only).
 
-``reciprocity.sandbox`` starts ``python -m reciprocity._sandbox_kernel LIMITS
-SOURCE WORKDIR -- KERNEL COMMAND`` inside bubblewrap. It copies the read-only
+``reciprocity.grading.sandbox`` starts ``python -m reciprocity.grading.sandbox_init
+LIMITS SOURCE WORKDIR -- KERNEL COMMAND`` inside bubblewrap. It copies the read-only
 view of the submission (``SOURCE``) into the size-limited writable folder
 (``WORKDIR``), except notebooks (the kernel receives the notebook's cells from
 the grader, and an autograded notebook already written there would hold hidden
@@ -39,7 +39,7 @@ def _copy(source: str, workdir: str) -> None:
 def main(argv: list[str]) -> None:
     limits, source, workdir, sep, *command = argv
     if sep != "--" or not command:
-        raise SystemExit("usage: _sandbox_kernel LIMITS SOURCE WORKDIR -- COMMAND...")
+        raise SystemExit("usage: sandbox_init LIMITS SOURCE WORKDIR -- COMMAND...")
     if os.path.isdir(source):
         try:
             _copy(source, workdir)

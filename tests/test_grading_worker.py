@@ -1,4 +1,4 @@
-"""reciprocity._nbgrader: the grading worker (stock nbgrader's autograde, one student after another).
+"""reciprocity.grading.worker: the grading worker (nbgrader's autograde, one student after another).
 
 The probe assignment checks, from inside the grading kernel, what a kernel
 started by nbgrader itself would see: the notebook's folder as the working
@@ -22,7 +22,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import ROOT, processes_with, release_lab
-from reciprocity import _nbgrader, grading, sandbox
+from reciprocity import grading
+from reciprocity.grading import nbgrader_cli, pool, sandbox, worker
+from reciprocity.grading.settings import GradingSettings, Limits
 
 LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
 SLEEPER_MARK = "9873"  # the over-limit student's cell starts `sleep 9873`
@@ -145,19 +147,34 @@ def test_without_sandbox_a_process_left_running_does_not_hold_up_grading(probe_c
 
 
 def test_worker_config_sandboxes_the_kernel_and_redacts_after_saving_grades():
-    cfg = _nbgrader.autograde_config({"db": "sqlite:///x.db", "timeout": 7, "sandbox": True,
-                                      "limits": {"memory": 123, "output": 456}})
-    names = [p.__name__ for p in cfg.Autograde.autograde_preprocessors]
-    assert names[0] == "SandboxedExecute"
+    settings = GradingSettings(lab="probe", db="sqlite:///x.db", timeout=7,
+                               limits=Limits(memory=123, output=456), runtime_parent="/run/x")
+    assert GradingSettings.from_json(settings.to_json()) == settings
+    cfg = worker.autograde_config(settings)
+    names = [p.rsplit(".", 1)[-1] for p in cfg.Autograde.autograde_preprocessors]
+    assert names[0] == "CappedOutputExecute"
     assert names.index("RedactHiddenTests") == names.index("SaveAutoGrades") + 1
-    assert cfg.SandboxedExecute.sandbox is True and cfg.SandboxedExecute.output_limit == 456
-    assert cfg.SandboxedKernelManager.memory == 123
+    assert cfg.Execute.kernel_name == "reciprocity-sandbox"
+    assert cfg.CappedOutputExecute.output_limit == 456
+    assert cfg.SandboxProvisioner.memory == 123 and cfg.SandboxProvisioner.runtime_parent == "/run/x"
     assert cfg.Execute.timeout == 7 and cfg.CourseDirectory.db_url == "sqlite:///x.db"
+    unboxed = worker.autograde_config(GradingSettings(lab="probe", db="sqlite:///x.db", sandbox=False))
+    assert unboxed.Execute.kernel_name == "python3"
+
+
+def test_the_course_config_sandboxes_every_autograde():
+    """nbgrader autograde and the formgrader read the course's config: the same kernel and steps."""
+    from reciprocity.grading.course import Course
+    from reciprocity.grading.preprocessors import AUTOGRADE_PREPROCESSORS
+
+    config = Course.load(ROOT).app.config
+    assert config.Execute.kernel_name == "reciprocity-sandbox"
+    assert list(config.Autograde.autograde_preprocessors) == AUTOGRADE_PREPROCESSORS
 
 
 def test_grading_uses_the_worker_and_stock_nbgrader():
-    assert grading._WORKER == [sys.executable, "-m", "reciprocity._nbgrader"]
-    assert grading._NBGRADER == [sys.executable, "-m", "nbgrader"]
+    assert pool.WORKER == [sys.executable, "-m", "reciprocity.grading.worker"]
+    assert nbgrader_cli.NBGRADER == [sys.executable, "-m", "nbgrader"]
 
 
 def test_sqlite_gradebooks_wait_for_the_lock_and_other_urls_are_left_alone(tmp_path):
@@ -171,7 +188,7 @@ def test_sqlite_gradebooks_wait_for_the_lock_and_other_urls_are_left_alone(tmp_p
 def test_sandbox_command_drops_privileges_and_shares_nothing():
     cmd = sandbox.bwrap_command(["/venv/bin/python", "-m", "ipykernel_launcher"],
                                 workdir="/c/autograded/a/lab", runtime_dir="/tmp/k",
-                                limits=sandbox.Limits(), env={"HOME": "/tmp"}, binds=["/venv"])
+                                limits=Limits(), env={"HOME": "/tmp"}, binds=["/venv"])
     assert cmd[:5] == ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                        "/usr/bin/bwrap"]
     for flag in ["--unshare-all", "--die-with-parent", "--clearenv", "--disable-userns"]:
@@ -180,9 +197,21 @@ def test_sandbox_command_drops_privileges_and_shares_nothing():
     assert ("--ro-bind", "/venv", "/venv") in pairs
     assert ("--bind", "/tmp/k/sockets", "/tmp/k/sockets") in pairs  # the only writable bind
     assert [c for c in cmd if c == "--bind"] == ["--bind"]
-    assert (str(sandbox.Limits().disk), "--tmpfs", "/c/autograded/a/lab") in pairs
+    assert (str(Limits().disk), "--tmpfs", "/c/autograded/a/lab") in pairs
     assert ("--ro-bind-try", "/tmp/k/submission", "/run/reciprocity/submission") in pairs
     assert cmd[-3:] == ["/venv/bin/python", "-m", "ipykernel_launcher"]
+
+
+def test_without_root_the_sandbox_maps_the_caller_to_nobody_inside():
+    cmd = sandbox.bwrap_command(["/venv/bin/python", "-m", "ipykernel_launcher"],
+                                workdir="/c/autograded/a/lab", runtime_dir="/tmp/k",
+                                limits=Limits(), env={"HOME": "/tmp"}, binds=["/venv"], run_as=None)
+    assert cmd[0] == "/usr/bin/bwrap" and "/usr/bin/setpriv" not in cmd
+    pairs = list(zip(cmd, cmd[1:]))
+    assert ("--uid", "65534") in pairs and ("--gid", "65534") in pairs
+    for flag in ["--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv",
+                 "--disable-userns"]:
+        assert flag in cmd
 
 
 def test_the_sandbox_user_must_reach_the_environment():
@@ -192,8 +221,8 @@ def test_the_sandbox_user_must_reach_the_environment():
     try:
         (closed / "venv").mkdir()
         closed.chmod(0o700)
-        assert sandbox._unreachable([str(closed / "venv")], sandbox.NOBODY) == [str(closed / "venv")]
+        assert sandbox.unreachable([str(closed / "venv")], sandbox.NOBODY) == [str(closed / "venv")]
         closed.chmod(0o711)
-        assert sandbox._unreachable([str(closed / "venv")], sandbox.NOBODY) == []
+        assert sandbox.unreachable([str(closed / "venv")], sandbox.NOBODY) == []
     finally:
         shutil.rmtree(closed)

@@ -1,0 +1,80 @@
+"""Grade a lab for a whole class: every kernel sandboxed, students in parallel, grades exported.
+
+``python -m reciprocity.grading LAB`` autogrades every collected submission
+of a lab with nbgrader, then writes feedback (without hidden tests, see
+``nbgrader_config.py``), exports the grades (nbgrader's CSV and a Canvas
+gradebook CSV) and summarises the mean score of every graded cell, mapped to
+the insight it assesses (the ``reciprocity`` metadata of the cell in the
+source notebook), as a CSV and a figure.
+
+How a submission is graded:
+
+* nbgrader's autograde runs in the grader's process as usual (it reads the
+  source notebooks and writes the gradebook), but the kernel that executes
+  the student's code is the ``reciprocity-sandbox`` kernel, whose
+  provisioner starts it in a sandbox: its own copy of the submission, no
+  network, no view of the course's other files, an unprivileged user,
+  limits on memory, processes, CPU, disk and output. The course's
+  ``nbgrader_config.py`` names that kernel, so ``nbgrader autograde`` and the
+  formgrader's *Autograde* button use it too. Without bubblewrap the command
+  stops before grading anyone and says how to install it; ``--no-sandbox``
+  grades without one (and says it is unsafe).
+* ``--jobs N`` worker processes (default: the number of cores) each grade one
+  student after another; a student whose run goes past the per-student limit
+  has their worker killed (and replaced), and one bad notebook never stops
+  the batch. Workers share the gradebook: SQLite with a generous lock
+  timeout, or PostgreSQL (``--db postgresql://...``).
+
+Run it from anywhere::
+
+    python -m reciprocity.grading outreach --course-dir /path/to/course --jobs 4
+
+Everything is written to ``DIR/reports/LAB/`` unless ``--output-dir`` says
+otherwise: ``grades.csv`` (nbgrader export), ``canvas.csv`` (Canvas
+gradebook import), ``status.csv`` (one row per student), ``summary.csv`` and
+``summary.png`` (one row/bar per graded cell). The exit status is 0 when
+every submission was graded, 1 when at least one failed (the batch still
+completes and the reports are written) and 2 when the sandbox is missing.
+
+Modules, one job each (imported on first use of one of their names)
+-------------------------------------------------------------------
+settings       ``GradingSettings`` and ``Limits``: what crosses from the command to the workers
+course         ``Course``: a course directory, configured by nbgrader's own loader
+gradebook      the gradebook's URL, a lab's place in it, a student's score
+pool           ``grade_lab``: worker processes in parallel, one ``StudentResult`` per student
+worker         the worker process: nbgrader's ``Autograde`` for one student after another
+preprocessors  the output cap, hidden-test redaction in outputs and feedback
+sandbox        the bubblewrap command and the check that it works
+provisioner    the jupyter_client kernel provisioner of the ``reciprocity-sandbox`` kernel
+sandbox_init   the first program inside a sandbox (limits, then the kernel)
+reports        grades CSV, Canvas CSV, per-question summary and figure
+nbgrader_cli   stock nbgrader commands with a time limit
+__main__       the command line
+"""
+from __future__ import annotations
+
+import importlib
+
+# public name -> the module that defines it
+_PUBLIC = {
+    "grade_lab": "pool", "StudentResult": "pool", "default_jobs": "pool",
+    "export_grades": "reports", "export_canvas": "reports", "summarise": "reports",
+    "CANVAS_COLUMNS": "reports",
+    "CappedOutputExecute": "preprocessors", "RedactHiddenTests": "preprocessors",
+    "StripHiddenTracebacks": "preprocessors", "hidden_test_lines": "preprocessors",
+    "gradebook_url": "gradebook", "SQLITE_LOCK_TIMEOUT": "gradebook",
+    "GradingSettings": "settings", "Limits": "settings",
+    "SandboxUnavailable": "sandbox",
+    "main": "__main__",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -1,0 +1,198 @@
+"""What a grading run writes: nbgrader's grades CSV, a Canvas gradebook CSV and a per-question summary.
+
+``export_grades`` (``grades.csv``, nbgrader's export for one lab),
+``export_canvas`` (``canvas.csv``, for Canvas' gradebook import) and
+``summarise`` (``summary.csv`` and ``summary.png``: the mean score of every
+graded cell, labelled with the insight it assesses) all read the gradebook,
+so they can run again after manual grading (``--summary-only``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import nbgrader_cli
+from .course import Course
+from .gradebook import gradebook_url
+
+__all__ = ["export_grades", "export_canvas", "summarise", "CANVAS_COLUMNS"]
+
+
+def export_grades(lab: str, course_dir: str | Path, out_csv: str | Path, *,
+                  db_url: str | None = None, timeout: float = 300) -> Path:
+    """``nbgrader export`` of ``lab`` to ``out_csv`` (one row per submission)."""
+    course = Path(course_dir).resolve()
+    out = Path(out_csv).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db = gradebook_url(course, db_url)
+    code, log = nbgrader_cli.run(["export", f"--to={out}", f"--ExportPlugin.assignment=['{lab}']",
+                                  f"--db={db}"], course, timeout)
+    if code != 0 or not out.is_file():
+        raise RuntimeError(f"nbgrader export failed:\n{log}")
+    # nbgrader 0.9's CSV export ignores the assignment filter: keep this lab's rows only
+    grades = pd.read_csv(out, dtype={"student_id": str})
+    grades[grades["assignment"].astype(str) == lab].to_csv(out, index=False)
+    return out
+
+
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+
+
+def _canvas_roster(path: str | Path) -> tuple[pd.DataFrame, str]:
+    """A Canvas gradebook export as a roster, and the column that holds nbgrader's student ids."""
+    roster = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in CANVAS_COLUMNS if c not in roster.columns]
+    if missing:
+        raise ValueError(f"{path} is not a Canvas gradebook export: no column(s) {', '.join(missing)}")
+    roster = roster[~roster["Student"].str.strip().isin(["Points Possible", "Student, Test"])]
+    return roster, "SIS Login ID"
+
+
+def export_canvas(lab: str, course_dir: str | Path, out_csv: str | Path, *,
+                  db_url: str | None = None, title: str | None = None,
+                  assignment_id: str | int | None = None, roster: str | Path | None = None,
+                  match_on: str = "SIS Login ID") -> Path:
+    """Write ``lab``'s scores as a CSV that Canvas' gradebook import accepts.
+
+    Columns: ``Student, ID, SIS User ID, SIS Login ID, Section`` and one
+    assignment column named ``"TITLE (ASSIGNMENT_ID)"`` (``"TITLE"`` alone
+    when no id is given: Canvas then creates a new assignment). The second row,
+    ``Points Possible``, holds the lab's maximum score, as in Canvas' own export.
+
+    Students are matched to Canvas through ``match_on`` (default ``SIS Login
+    ID``): the nbgrader student id is taken to be that value. With ``roster``
+    (a gradebook CSV exported from Canvas) the names, ids and sections come
+    from it, and every student on it gets a row (blank score when there is no
+    submission); without one, each student in the gradebook gets a row with
+    the name nbgrader knows, the student id in ``match_on``, ``ID`` from
+    nbgrader's ``lms_user_id`` when set, and the other columns blank.
+
+    Example
+    -------
+    >>> export_canvas("outreach", ".", "reports/outreach/canvas.csv", assignment_id=4711)  # doctest: +SKIP
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if match_on not in ("ID", "SIS User ID", "SIS Login ID"):
+        raise ValueError(f"match_on must be ID, SIS User ID or SIS Login ID, not {match_on!r}")
+    course = Path(course_dir).resolve()
+    out = Path(out_csv).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    header = f"{title or lab} ({assignment_id})" if assignment_id not in (None, "") else (title or lab)
+    rows, scores = [], {}
+    with Gradebook(gradebook_url(course, db_url)) as gb:
+        assignment = gb.find_assignment(lab)
+        max_score = float(assignment.max_score)
+        known = {}
+        for student in gb.students:
+            known[student.id] = student
+            try:
+                scores[student.id] = float(gb.find_submission(lab, student.id).score)
+            except MissingEntry:
+                pass
+    if roster is not None:
+        frame, _ = _canvas_roster(roster)
+        for rec in frame.to_dict("records"):
+            sid = rec[match_on].strip()
+            rows.append({**{c: rec[c] for c in CANVAS_COLUMNS}, header: scores.get(sid)})
+        unmatched = sorted(set(scores) - set(frame[match_on].str.strip()))
+        if unmatched:
+            raise ValueError(f"graded students not on the Canvas roster (by {match_on}): "
+                             f"{', '.join(unmatched)}")
+    else:
+        for sid in sorted(known):
+            student = known[sid]
+            name = ", ".join(p for p in (student.last_name, student.first_name) if p) or sid
+            row = {"Student": name, "ID": student.lms_user_id or "", "SIS User ID": "",
+                   "SIS Login ID": "", "Section": ""}
+            row[match_on] = sid
+            rows.append({**row, header: scores.get(sid)})
+    frame = pd.DataFrame(rows, columns=[*CANVAS_COLUMNS, header])
+    points = pd.DataFrame([{"Student": "Points Possible", header: max_score}])
+    frame = pd.concat([points, frame], ignore_index=True)[[*CANVAS_COLUMNS, header]]
+    frame[header] = frame[header].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}")
+    frame.fillna("").to_csv(out, index=False, lineterminator="\n")
+    return out
+
+
+def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
+              db_url: str | None = None, students: list[str] | None = None) -> pd.DataFrame:
+    """Mean score per graded cell over the graded submissions, as ``summary.csv`` and ``summary.png``.
+
+    Columns: ``grade_id``, ``insight``, ``assesses``, ``kind`` (auto / manual),
+    ``max_score``, ``graded`` (submissions with a score), ``needs_manual``,
+    ``mean_score`` and ``mean_fraction`` (mean score / max score). Manual
+    cells not yet graded in formgrader count in ``needs_manual``, not in the mean.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course = Path(course_dir).resolve()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    db = gradebook_url(course, db_url)
+    labels = Course.load(course).cell_labels(lab)
+    rows = []
+    with Gradebook(db) as gb:
+        assignment = gb.find_assignment(lab)
+        subs = [s for s in assignment.submissions if students is None or s.student_id in students]
+        for notebook in assignment.notebooks:
+            for cell in notebook.grade_cells:
+                scores, needs = [], 0
+                for sub in subs:
+                    try:
+                        grade = gb.find_grade(cell.name, notebook.name, lab, sub.student_id)
+                    except MissingEntry:
+                        continue
+                    if grade.needs_manual_grade and grade.manual_score is None:
+                        needs += 1
+                        continue
+                    scores.append(float(grade.score))
+                meta = labels.get(cell.name, {})
+                mean = sum(scores) / len(scores) if scores else float("nan")
+                rows.append({
+                    "grade_id": cell.name, "insight": meta.get("insight", ""),
+                    "assesses": meta.get("assesses", ""),
+                    "kind": "manual" if cell.cell_type == "markdown" else "auto",
+                    "max_score": float(cell.max_score), "graded": len(scores),
+                    "needs_manual": needs, "mean_score": mean,
+                    "mean_fraction": mean / float(cell.max_score) if cell.max_score else float("nan"),
+                })
+    order = {gid: i for i, gid in enumerate(labels)}
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values("grade_id", key=lambda s: s.map(order).fillna(len(order)))
+    frame = frame.reset_index(drop=True)
+    frame.to_csv(out / "summary.csv", index=False)
+    _summary_figure(frame, lab, out / "summary.png")
+    return frame
+
+
+def _summary_figure(frame: pd.DataFrame, lab: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reciprocity.plots import PALETTE, use_course_style  # the book's figure style
+
+    use_course_style()
+    labels = [f"{r.assesses or r.grade_id} [{r.insight}]" if r.insight else (r.assesses or r.grade_id)
+              for r in frame.itertuples()]
+    values = frame["mean_fraction"].fillna(0).to_numpy()
+    colours = list(PALETTE.values()) if isinstance(PALETTE, dict) else list(PALETTE)
+    auto_colour, manual_colour = colours[0], colours[1 % len(colours)]
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(frame) + 1.6))
+    ax.barh(range(len(frame)), values,
+            color=[manual_colour if k == "manual" else auto_colour for k in frame["kind"]])
+    ax.set_yticks(range(len(frame)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("mean share of the cell's points")
+    n = int(frame["graded"].max()) if len(frame) else 0
+    ax.set_title(f"Lab '{lab}': mean score per question ({n} graded submissions; "
+                 "manual answers in the second colour)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
