@@ -9,6 +9,7 @@ plots      the course's figure style
 explorers  charts whose controls answer in the reader's browser (Altair/Vega-Lite)
 simulate   seeded simulators for insights without public cell-level data
 live       ipywidgets controls that need a running kernel (re-run a simulation)
+practice   practice items: questions checked in the reader's browser, numbers from the package
 
 Submodules are imported on first use (``from reciprocity import stats`` or
 ``reciprocity.stats``), so a tool that needs one of them, such as the
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = ["data", "analyses", "stats", "plots", "explorers", "simulate", "live", "__version__"]
 
 _SUBMODULES = {"data", "analyses", "stats", "plots", "explorers", "simulate", "live", "book",
-               "grading"}
+               "grading", "practice"}
 
 
 def __getattr__(name: str):
