@@ -13,14 +13,21 @@ Both drive Debian's Chromium through Playwright, as the browser tests do.
     Headline: ``explorer_response_p95_ms``, the 95th percentile over all
     samples; the worst explorer's p95 is reported too.
 
-``measure_page_weight(site)``
-    Every page of the built book (``site``, a ``_build/html`` folder) is
+``measure_page_weight(site, prefix, pages)``
+    Each page of the built book (``site``, a ``_build/html`` folder) is
     served from 127.0.0.1 under the published prefix and loaded in a fresh
-    browser context (empty cache). Each response is counted as a static host
-    serves it: text types (HTML, CSS, JavaScript, JSON, SVG, maps) gzipped
-    at level 6, as GitHub Pages does, everything else (fonts, images) as is.
-    Headline: ``page_weight_max_mb``, the heaviest chapter's first load in MB
-    (10^6 bytes); every page and its largest files are listed.
+    browser context (empty cache). Its *first load* is every file the page
+    requests from navigation until the network has been idle for 500 ms
+    (Playwright's ``networkidle``), in a 1280x800 viewport, without
+    scrolling or any other input: what a reader downloads before moving.
+    Files that load only later (Vega when the first explorer nears the
+    viewport, the search index when searching) count only if the page asks
+    for them before that. Each response is counted as a static host serves
+    it: text types (HTML, CSS, JavaScript, JSON, SVG, maps) gzipped at level
+    6, as GitHub Pages does, everything else (fonts, images) as is.
+    Headline: ``page_weight_max_mb``, the heaviest page's first load in MB
+    (10^6 bytes); every page and its files are listed, and each page has a
+    kind (``page_kind``): landing, text, explorer, lab or search.
 """
 from __future__ import annotations
 
@@ -41,19 +48,61 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "applicat
                 "image/svg+xml", "application/xml")
 
 
+#: What GitHub Pages sends with every file: ten minutes of caching.
+STATIC_HOST_CACHE = "max-age=600"
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
 
-def _serve(folder: Path, prefix: str = ""):
-    class Handler(_Quiet):
+class _StaticHost(_Quiet):
+    """Serves like a static host: HTTP/1.1 keep-alive, text gzipped, ten-minute caching.
+
+    Used for Lighthouse, which times the transfer: Python's own server sends
+    every file uncompressed and opens a connection per file, which no host
+    the book is published on does.
+    """
+    protocol_version = "HTTP/1.1"
+    _gzipped: dict = {}
+
+    def end_headers(self):
+        self.send_header("Cache-Control", STATIC_HOST_CACHE)
+        super().end_headers()
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        kind = self.guess_type(str(path))
+        if (path.is_file() and "gzip" in self.headers.get("Accept-Encoding", "")
+                and kind.startswith(COMPRESSIBLE)):
+            key = (path, path.stat().st_mtime_ns)
+            if key not in self._gzipped:
+                self._gzipped[key] = gzip.compress(path.read_bytes(), compresslevel=6)
+            body = self._gzipped[key]
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+def _serve(folder: Path, prefix: str = "", static_host: bool = False):
+    """Serve ``folder`` on 127.0.0.1 under ``/prefix``; return (server, base URL).
+
+    ``static_host``: gzip text and send cache headers as GitHub Pages does.
+    """
+    class Handler(_StaticHost if static_host else _Quiet):
         def translate_path(self, path):
             if prefix and path.startswith(f"/{prefix}/"):
                 path = path[len(prefix) + 1:]
             return super().translate_path(path)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     return server, (f"{base}/{prefix}" if prefix else base)
@@ -132,14 +181,52 @@ def served_size(body: bytes, content_type: str) -> int:
     return len(body)
 
 
-def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None) -> dict:
-    """Weigh ``pages`` of the built book in ``site``; ``browser``: a Playwright browser to reuse."""
+#: The explorer marker course_assets looks for (the HTML half of an Explorer's output).
+EXPLORER_MARK = 'class="reciprocity-explorer"'
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def page_kind(path: str, html: str, landing: str) -> str:
+    """What kind of page ``path`` is: ``landing``, ``lab``, ``explorer``, ``search`` or ``text``.
+
+    ``html`` is the built page, ``landing`` the root page's path (``book/intro.html``).
+    """
+    if path == landing:
+        return "landing"
+    if path.startswith("exercises/"):
+        return "lab"
+    if EXPLORER_MARK in html:
+        return "explorer"
+    if path == "search.html":
+        return "search"
+    return "text"
+
+
+def heaviest_by_kind(per_page: dict) -> dict:
+    """For each page kind, the page with the heaviest first load and its weight (MB as served)."""
+    result: dict = {}
+    for page, row in per_page.items():
+        kind = row.get("kind", "text")
+        if kind not in result or row["served_mb"] > result[kind]["served_mb"]:
+            result[kind] = {"page": page, "served_mb": row["served_mb"], "raw_mb": row["raw_mb"],
+                            "pages": 0}
+    for row in per_page.values():
+        result[row.get("kind", "text")]["pages"] += 1
+    return result
+
+
+def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None,
+                        landing: str = "book/intro.html") -> dict:
+    """Weigh the first load of ``pages`` of the built book in ``site`` (see the module docstring).
+
+    ``browser``: a Playwright browser to reuse; ``landing``: the root page, for ``page_kind``.
+    """
     if browser is None:
         from playwright.sync_api import sync_playwright
         with sync_playwright() as playwright:
             own = _browser(playwright)
             try:
-                return measure_page_weight(site, prefix, pages, own)
+                return measure_page_weight(site, prefix, pages, own, landing)
             finally:
                 own.close()
 
@@ -147,7 +234,7 @@ def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None)
     server, base = _serve(site, prefix)
     try:
         for path in pages:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport=LAPTOP)
             page = context.new_page()
             responses = []
             page.on("response", lambda r: responses.append(r))
@@ -162,16 +249,31 @@ def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None)
                     continue
                 kind = response.headers.get("content-type", "")
                 files.append((response.url[len(base):], len(body), served_size(body, kind)))
+            files.sort(key=lambda f: -f[2])
+            built = site / path
+            html = built.read_text(encoding="utf-8") if built.is_file() else ""
             per_page[path] = {
+                "kind": page_kind(path, html, landing),
                 "served_mb": round(sum(f[2] for f in files) / 1e6, 3),
                 "raw_mb": round(sum(f[1] for f in files) / 1e6, 3),
                 "requests": len(files),
-                "largest": [{"file": f[0], "served_kb": round(f[2] / 1e3, 1)}
-                            for f in sorted(files, key=lambda f: -f[2])[:6]],
+                "largest": [{"file": f[0], "served_kb": round(f[2] / 1e3, 1)} for f in files[:6]],
+                "files": [{"file": f[0], "served_kb": round(f[2] / 1e3, 1), "raw_kb": round(f[1] / 1e3, 1)}
+                          for f in files],
             }
             context.close()
     finally:
         server.shutdown()
     heaviest = max(per_page, key=lambda p: per_page[p]["served_mb"])
-    return {"metrics": {"page_weight_max_mb": per_page[heaviest]["served_mb"]},
-            "details": {"heaviest_page": heaviest, "per_page": per_page}}
+    by_kind = heaviest_by_kind(per_page)
+    metrics = {"page_weight_max_mb": per_page[heaviest]["served_mb"]}
+    metrics.update({f"weight_{kind}_mb": row["served_mb"] for kind, row in by_kind.items()
+                    if kind in WEIGHT_METRIC_KINDS})
+    return {"metrics": metrics,
+            "details": {"heaviest_page": heaviest, "by_kind": by_kind, "per_page": per_page,
+                        "viewport": LAPTOP,
+                        "first_load": "every file requested until 500 ms of network idle, no scrolling"}}
+
+
+#: Page kinds reported as metrics (``weight_<kind>_mb``); search.html is listed but not a metric.
+WEIGHT_METRIC_KINDS = ("landing", "text", "explorer", "lab")

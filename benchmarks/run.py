@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/run.py --quick                           # 1 repetition, no test suite
     python benchmarks/run.py --only explorers --repeat 1       # explorer responses in Chromium
     python benchmarks/run.py --only weight --site _build/html  # page weight of a built book
+    python benchmarks/run.py --only weight,lighthouse --repeat 1 --site _build/html
     python benchmarks/run.py --only execution --repeat 1 --notebooks 02-anonymity
 
 Every measurement is repeated ``--repeat`` times (default 3) and the median is
@@ -63,11 +64,31 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     action fires) to the Vega view having redrawn. The 95th percentile over
     all samples; each explorer is listed (``benchmarks/browser.py``).
 [weight]
-    ``page_weight_max_mb``: every page of a built book loaded in Chromium
-    with an empty cache, each file counted as a static host serves it (text
-    gzipped at level 6, as GitHub Pages does; fonts and images as they are);
-    the heaviest chapter's first load, in MB (10^6 bytes). The book is
-    ``--site`` if given, else the one [build] made, else one built for this.
+    Every page of ``_toc.yml`` and ``search.html`` of a built book, loaded in
+    Chromium with an empty cache in a 1280x800 viewport. A page's *first
+    load* is every file it requests from navigation until the network has
+    been idle for 500 ms, without scrolling or any input (so Vega, loaded
+    when the first explorer nears the viewport, counts only on pages whose
+    first explorer is that close to the top; the search index counts only on
+    the search page). Each file is counted as a static host serves it (text
+    gzipped at level 6, as GitHub Pages does; fonts and images as they are),
+    in MB (10^6 bytes). ``page_weight_max_mb``: the heaviest page.
+    ``weight_<kind>_mb``: the heaviest page of each kind (``browser.page_kind``):
+    ``landing`` (the root page), ``text`` (no explorer), ``explorer`` (a
+    chapter or the primer, with explorers), ``lab`` (``exercises/``). Every
+    page is listed with its files. The book is ``--site`` if given, else the
+    one [build] made, else one built for this.
+[lighthouse]
+    ``lighthouse_<preset>_<category>``: Lighthouse (npm, pinned in
+    package.json; ``npm install`` is run if it is missing) in Debian's
+    Chromium, offline, on the same built book served from 127.0.0.1 as a
+    static host serves it (gzip, ten-minute caching): the landing page, the
+    primer, the first chapter and the first lab, with the ``mobile`` (slow
+    4G, CPU slowed 4x) and ``desktop`` presets (``--lighthouse-presets``),
+    ``--repeat`` times; the median score (0-100) of performance,
+    accessibility and best practices per page, and the lowest of those
+    medians as the metric. The audits each page fails are listed
+    (``benchmarks/lighthouse.py``).
 [tests]
     ``test_suite_s``: the pytest command that ``make test`` runs, taken from
     ``make -n test`` (``make test`` would first ``pip install`` the
@@ -78,7 +99,10 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
 
 Goals: warm_over_cold <= 0.15, build_over_execution_floor <= 1.5,
 autograde_over_execution <= 1.5, explorer_response_p95_ms <= 100,
-page_weight_max_mb <= 1.0, page_execution_max_s <= 10, test_suite_s <= 900.
+page_weight_max_mb <= 1.0, weight_text_mb and weight_landing_mb <= 0.35,
+weight_explorer_mb <= 0.6, page_execution_max_s <= 10, test_suite_s <= 900;
+Lighthouse performance >= 95, accessibility 100, best practices >= 95 with
+each preset.
 
 The builds, executions and autogrades use one snapshot of the repository
 taken at start; their kernels import the installed (editable) ``reciprocity``
@@ -108,20 +132,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from lighthouse import GOALS as LIGHTHOUSE_GOALS, PRESETS as LIGHTHOUSE_PRESETS, metric_name
+
 ROOT = Path(__file__).resolve().parents[1]
 # jupyter-book has no ``python -m`` entry point; call its CLI through this interpreter
 JUPYTER_BOOK = [sys.executable, "-c",
                 "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
-MEASUREMENTS = ["explorers", "execution", "build", "weight", "autograde", "class", "tests"]  # in order
-GOALS = {  # metric -> upper limit
+MEASUREMENTS = ["explorers", "execution", "build", "weight", "lighthouse", "autograde", "class",
+                "tests"]  # in order
+GOALS = {  # metric -> upper limit (None: a floor, see FLOORS)
     "warm_over_cold": 0.15,
     "build_over_execution_floor": 1.5,
     "autograde_over_execution": 1.5,
     "explorer_response_p95_ms": 100.0,
     "grading_efficiency": None,  # a floor, not a ceiling: see goals_report
     "page_weight_max_mb": 1.0,
+    "weight_landing_mb": 0.35,
+    "weight_text_mb": 0.35,
+    "weight_explorer_mb": 0.6,
     "page_execution_max_s": 10.0,
     "test_suite_s": 900.0,
 }
@@ -167,14 +197,15 @@ def tail(text: str, size: int = LOG_TAIL) -> str:
     return text if len(text) <= size else "...\n" + text[-size:]
 
 
-def run_timed(args: list[str], cwd: Path, timeout: float) -> tuple[float, int | None, str]:
+def run_timed(args: list[str], cwd: Path, timeout: float,
+              env: dict[str, str] | None = None) -> tuple[float, int | None, str]:
     """Run a command in its own process group; return (seconds, exit code or None on timeout, output).
 
     On timeout or Ctrl-C the whole group (kernels included) is killed.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, env=env)
     try:
         out, _ = proc.communicate(timeout=timeout)
         return time.perf_counter() - start, proc.returncode, out
@@ -337,23 +368,47 @@ def measure_explorers(cycles: int) -> dict:
         raise BenchmarkError(str(err)) from err
 
 
-def measure_weight(site: Path | None, snapshot: Path | None, workdir: Path) -> dict:
-    """Page weight of every page of a built book (benchmarks/browser.py)."""
-    from browser import measure_page_weight
+def built_site(site: Path | None, workdir: Path) -> Path:
+    """The built book to weigh and score: ``--site``, else [build]'s first book, else one built now."""
     if site is None:
         built = workdir / "book-1" / "_build" / "html"  # made by [build], if it ran
         if not (built / "index.html").exists():
-            source = copy_repository(workdir / "weight-book")
-            jupyter_book_build(source, "weight")
-            built = source / "_build" / "html"
+            built = workdir / "site-book" / "_build" / "html"
+        if not (built / "index.html").exists():  # made once per run, for weight and lighthouse
+            source = copy_repository(workdir / "site-book")
+            jupyter_book_build(source, "site")
         site = built
     if not (site / "index.html").exists():
         raise BenchmarkError(f"{site} holds no built book (index.html missing); run make book")
-    pages = [f"{page}.html" for page in toc_pages(ROOT)]
-    config = read_yaml(ROOT / "_config.yml")
-    prefix = config["sphinx"]["config"].get("notfound_urls_prefix", "/").strip("/")
+    return site
+
+
+def site_prefix() -> str:
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from course_assets import site_prefix_from_config  # as the build derives it
+
+    return site_prefix_from_config(ROOT / "_config.yml").strip("/")
+
+
+def measure_weight(site: Path | None, workdir: Path) -> dict:
+    """Page weight of every page of a built book (benchmarks/browser.py)."""
+    from browser import measure_page_weight
+    site = built_site(site, workdir)
+    toc = toc_pages(ROOT)
+    pages = [f"{page}.html" for page in toc] + ["search.html"]
     try:
-        return measure_page_weight(site, prefix, pages)
+        return measure_page_weight(site, site_prefix(), pages, landing=f"{toc[0]}.html")
+    except RuntimeError as err:
+        raise BenchmarkError(str(err)) from err
+
+
+def measure_lighthouse(site: Path | None, workdir: Path, repeat: int, presets: list[str]) -> dict:
+    """Lighthouse scores of four pages of a built book (benchmarks/lighthouse.py)."""
+    from lighthouse import lighthouse_pages, measure_lighthouse as measure
+    site = built_site(site, workdir)
+    toc = toc_pages(ROOT)
+    try:
+        return measure(site, site_prefix(), lighthouse_pages(toc, toc[0]), repeat, tuple(presets), log=log)
     except RuntimeError as err:
         raise BenchmarkError(str(err)) from err
 
@@ -494,8 +549,24 @@ def measure_autograde(snapshot: Path, workdir: Path, repeat: int, patterns: list
     }
 
 
-def pytest_command() -> list[str]:
-    """The pytest command of the Makefile's `test` target, for this interpreter (no pip install)."""
+def split_environment(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``["A=1", "B=2", "python", "-m", "pytest"]`` -> ``({"A": "1", "B": "2"}, ["python", ...])``.
+
+    A Makefile recipe may set variables before its command (``ONE_THREAD``);
+    they belong in the environment, not in the program's name.
+    """
+    env: dict[str, str] = {}
+    for index, word in enumerate(words):
+        name, sep, value = word.partition("=")
+        if not sep or not name.isidentifier():
+            return env, words[index:]
+        env[name] = value
+    return env, []
+
+
+def pytest_command() -> tuple[dict[str, str], list[str]]:
+    """The pytest command of the Makefile's `test` target, for this interpreter (no pip install):
+    the variables the recipe sets first, and the command."""
     result = subprocess.run(["make", "-n", "test", f"PYTHON={sys.executable}"], cwd=ROOT,
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -504,15 +575,18 @@ def pytest_command() -> list[str]:
     lines = [ln.strip() for ln in joined.splitlines() if " -m pytest" in ln]
     if len(lines) != 1:
         raise BenchmarkError(f"expected one pytest command in `make -n test`, got:\n{result.stdout}")
-    return shlex.split(lines[0])
+    env, command = split_environment(shlex.split(lines[0]))
+    if not command:
+        raise BenchmarkError(f"no command after the variables in `make -n test`: {lines[0]}")
+    return env, command
 
 
 def measure_tests(repeat: int) -> dict:
     """Wall-clock time of the Makefile's pytest command in the repository root."""
-    command = pytest_command()
+    env, command = pytest_command()
     runs, summary, failure = [], "", None
     for rep in range(repeat):
-        seconds, code, output = run_timed(command, ROOT, TEST_TIMEOUT_S)
+        seconds, code, output = run_timed(command, ROOT, TEST_TIMEOUT_S, env={**os.environ, **env})
         runs.append(seconds)
         lines = [ln for ln in output.strip().splitlines() if ln.strip()]
         summary = lines[-1].strip("= ") if lines else ""
@@ -523,7 +597,8 @@ def measure_tests(repeat: int) -> dict:
             break
     out = {
         "metrics": {"test_suite_s": round(median(runs), 1)},
-        "details": {"command": shlex.join(command), "runs_s": [round(x, 1) for x in runs],
+        "details": {"command": " ".join([*(f"{k}={v}" for k, v in env.items()), shlex.join(command)]),
+                    "runs_s": [round(x, 1) for x in runs],
                     "summary": summary, "chromium": bool(shutil.which("chromium")),
                     "note": "the pytest command of `make test`, without its pip install step"},
     }
@@ -533,7 +608,10 @@ def measure_tests(repeat: int) -> dict:
 
 
 # --------------------------------------------------------------------------- report
-FLOORS = {"grading_efficiency": 0.7}  # metric -> lower limit
+FLOORS = {"grading_efficiency": 0.7,  # metric -> lower limit
+          **{metric_name(preset, category): floor for preset in LIGHTHOUSE_PRESETS
+             for category, floor in LIGHTHOUSE_GOALS.items()}}
+GOALS.update(dict.fromkeys(name for name in FLOORS if name.startswith("lighthouse_")))
 
 
 def goals_report(metrics: dict) -> dict:
@@ -576,6 +654,8 @@ UNITS = {"_s": "s", "_ms": "ms"}
 def fmt(name: str, value) -> str:
     if value is None:
         return "-"
+    if name.startswith("lighthouse_"):
+        return f"{value:g}"
     unit = next((u for suffix, u in UNITS.items() if name.endswith(suffix)), "")
     if unit == "ms":
         return f"{value:.2f} ms"
@@ -613,6 +693,24 @@ def print_report(report: dict) -> None:
             largest = ", ".join(f"{f['file'].split('?')[0].rsplit('/', 1)[-1]} {f['served_kb']:.0f} kB"
                                 for f in v["largest"][:3])
             print(f"  {page:<45} {v['served_mb']:6.3f} (raw {v['raw_mb']:6.3f}, {v['requests']} files: {largest})")
+    if "weight" in details and "by_kind" in details["weight"]:
+        print("\nHeaviest first load per kind of page (MB as served):")
+        for kind, v in details["weight"]["by_kind"].items():
+            print(f"  {kind:<10} {v['served_mb']:6.3f}  {v['page']} (of {v['pages']} page(s))")
+    if "lighthouse" in details:
+        lh = details["lighthouse"]
+        print(f"\nLighthouse {lh['lighthouse']} (median of {lh['repeat']}; "
+              "performance / accessibility / best practices; FCP, LCP, TBT of the last run):")
+        for label, by_preset in lh["per_page"].items():
+            for preset, v in by_preset.items():
+                s, t = v["scores"], v["timings"]
+                print(f"  {label:<8} {lh['pages'][label]:<40} {preset:<8} "
+                      f"{s['performance']} / {s['accessibility']} / {s['best-practices']}   "
+                      f"FCP {t.get('fcp_ms', 0) / 1000:.1f} s, LCP {t.get('lcp_ms', 0) / 1000:.1f} s, "
+                      f"TBT {t.get('tbt_ms', 0):.0f} ms")
+                weighted = [f["title"] for f in v["flagged"] if f["weight"]]
+                if weighted:
+                    print(f"      flagged (scored): {'; '.join(weighted)}")
     if "tests" in details:
         print(f"\nTest suite: {details['tests']['command']}\n  {details['tests']['summary']}")
     notes = {
@@ -621,17 +719,19 @@ def print_report(report: dict) -> None:
         "autograde_over_execution": details.get("autograde", {}).get("worst_ratio_lab"),
         "explorer_response_p95_ms": details.get("explorers", {}).get("worst_explorer"),
         "page_weight_max_mb": details.get("weight", {}).get("heaviest_page"),
+        **{f"weight_{kind}_mb": v["page"]
+           for kind, v in details.get("weight", {}).get("by_kind", {}).items()},
     }
     if details.get("execution") and not details["execution"]["complete"]:
         notes["execution_floor_s"] = "subset of the notebooks (--notebooks)"
-    print(f"\n{'metric':<30} {'value':>12}   {'goal':>9}   {'result':<12} note")
+    print(f"\n{'metric':<34} {'value':>12}   {'goal':>9}   {'result':<12} note")
     for name in dict.fromkeys([*report["metrics"], *GOALS]):
         value = report["metrics"].get(name)
         goal = report["goals"].get(name)
         status = "" if goal is None else ("not measured" if goal["pass"] is None
                                           else "PASS" if goal["pass"] else "FAIL")
         limit = "" if not goal else (f">= {goal['floor']:g}" if "floor" in goal else f"<= {goal['limit']:g}")
-        print(f"{name:<30} {fmt(name, value):>12}   {limit:>9}   {status:<12} {notes.get(name) or ''}")
+        print(f"{name:<34} {fmt(name, value):>12}   {limit:>9}   {status:<12} {notes.get(name) or ''}")
     for name, error in report["errors"].items():
         print(f"\nERROR in {name}: {error.splitlines()[0]}")
 
@@ -651,7 +751,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--explorer-cycles", type=int, metavar="N",
                         help=f"timed sweeps of every explorer control (default {EXPLORER_CYCLES_PER_REPEAT} x repeat)")
     parser.add_argument("--site", type=Path, metavar="DIR",
-                        help="weight: a built book (_build/html) to weigh instead of building one")
+                        help="weight, lighthouse: a built book (_build/html) to use instead of building one")
+    parser.add_argument("--lighthouse-presets", metavar="PRESET[,PRESET]", default=",".join(LIGHTHOUSE_PRESETS),
+                        help=f"lighthouse: {' and/or '.join(LIGHTHOUSE_PRESETS)} (default both)")
     parser.add_argument("--test-repeat", type=int, default=1, metavar="N",
                         help="repetitions of the test suite (default 1)")
     parser.add_argument("--only", metavar="NAME[,NAME]",
@@ -669,6 +771,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = split(args.only)
     args.notebooks = split(args.notebooks)
     args.labs = split(args.labs)
+    args.lighthouse_presets = split(args.lighthouse_presets) or []
+    bad = sorted(set(args.lighthouse_presets) - set(LIGHTHOUSE_PRESETS)) or (
+        [] if args.lighthouse_presets else ["(none)"])
+    if bad:
+        parser.error(f"unknown Lighthouse preset(s) {', '.join(bad)}; choose from {', '.join(LIGHTHOUSE_PRESETS)}")
     unknown = sorted(set(args.only or []) - set(MEASUREMENTS))
     if unknown:
         parser.error(f"unknown measurement(s) {', '.join(unknown)}; choose from {', '.join(MEASUREMENTS)}")
@@ -710,7 +817,9 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "explorers":
                     result = measure_explorers(args.explorer_cycles)
                 elif name == "weight":
-                    result = measure_weight(args.site, snapshot, workdir)
+                    result = measure_weight(args.site, workdir)
+                elif name == "lighthouse":
+                    result = measure_lighthouse(args.site, workdir, args.repeat, args.lighthouse_presets)
                 elif name == "execution":
                     result = measure_execution(snapshot, args.repeat, args.notebooks)
                 elif name == "build":
