@@ -47,11 +47,14 @@ def test_deliberation_expressions_are_the_dual_route_model():
 
 def test_expected_gift_explorer_expressions_match_the_model():
     expressions = params(gifts.expected_gift_explorer())
+    assert expressions["delivered"] == "gift > 0 ? value : 0"  # delivered_value: a gift of size 0 is none
     surprise = evaluate(expressions["surprise"], gift=0.9, expected=0.3)
-    assert evaluate(expressions["p_here"], value=0.75, surprise=surprise) == pytest.approx(
+    assert evaluate(expressions["p_here"], delivered=0.75, surprise=surprise) == pytest.approx(
         repayment_probability(0.75, 0.9 - 0.3), rel=1e-9)
-    assert evaluate(expressions["p_fresh"], value=0.75, gift=0.9) == pytest.approx(
+    assert evaluate(expressions["p_fresh"], delivered=0.75, gift=0.9) == pytest.approx(
         repayment_probability(0.75, 0.9), rel=1e-9)
+    # nothing given, nothing expected: the no-gift rate, not the credit of a gift at the norm
+    assert evaluate(expressions["p_here"], delivered=0.0, surprise=0.0) == pytest.approx(gifts.DEFAULTS["base_rate"])
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 from scipy.stats import fisher_exact
 
 from reciprocity.simulate.gifts import (
+    delivered_value,
     felt_obligation,
     repayment_probability,
     simulate_content_signups,
@@ -43,6 +44,19 @@ def test_irrelevant_gift_creates_no_obligation_however_surprising():
     surprises = np.linspace(-1, 1, 21)
     assert np.all(felt_obligation(np.zeros_like(surprises), surprises) == 0)
     assert np.allclose(repayment_probability(0.0, surprises, base_rate=0.07), 0.07)
+
+
+def test_a_gift_of_size_zero_is_no_gift_whatever_its_value_or_the_expectation():
+    assert delivered_value(0.8, 0.0) == 0.0 and delivered_value(0.8, 0.05) == 0.8
+    assert np.array_equal(delivered_value([1.0, 1.0], [0.0, 0.3]), [0.0, 1.0])
+    # expecting nothing and getting nothing earns the no-gift rate, not the credit of a gift
+    assert repayment_probability(delivered_value(1.0, 0.0), 0.0 - 0.0) == pytest.approx(0.10)
+    df = simulate_gift_responses(300, values=[1.0], gifts=[0.0, 0.6], expected=0.0, seed=3)
+    nothing = df[df["gift"] == 0.0]
+    assert (nothing["person_value"] == 0).all() and (nothing["obligation"] == 0).all()
+    assert np.allclose(nothing["repay_probability"], 0.10)
+    given = df[df["gift"] == 0.6]
+    assert (given["obligation"] > 0).all()
 
 
 def test_probability_rises_with_surprise_at_equal_value():
@@ -213,3 +227,27 @@ def test_content_signup_grid_rejects_bad_parameters(kwargs, name):
     from reciprocity.simulate.gifts import content_signup_grid
     with pytest.raises(ValueError, match=name):
         content_signup_grid(**kwargs)
+
+
+def test_content_signup_rates_are_what_the_simulator_draws_from():
+    from reciprocity.simulate.gifts import content_signup_rates
+    rates = content_signup_rates()
+    assert rates[0] == pytest.approx(0.02) and np.all(np.diff(rates) > 0)
+    # a large simulated experiment lands on the design rates, version by version
+    readers = simulate_content_signups(200_000, surprise=0.7, seed=8)
+    observed = readers.groupby("relevance")["signed_up"].mean().to_numpy()
+    n = readers.groupby("relevance").size().to_numpy()
+    design = content_signup_rates(surprise=0.7)
+    assert np.all(np.abs(observed - design) < 4 * np.sqrt(design * (1 - design) / n))
+    # and the per-reader probabilities average to the same rates
+    means = readers.groupby("relevance")["signup_probability"].mean().to_numpy()
+    assert means == pytest.approx(design, abs=5e-4)
+
+
+@pytest.mark.parametrize("kwargs, name", [({"relevance": [1.2]}, "relevance"), ({"surprise": 3.0}, "surprise"),
+                                          ({"heterogeneity": -0.1}, "heterogeneity"),
+                                          ({"base_rate": 0.5, "ceiling": 0.3}, "ceiling")])
+def test_content_signup_rates_reject_bad_parameters(kwargs, name):
+    from reciprocity.simulate.gifts import content_signup_rates
+    with pytest.raises(ValueError, match=name):
+        content_signup_rates(**kwargs)

@@ -3,7 +3,9 @@
 Writes a page holding the named explorers and the vendored Vega, serves it on
 127.0.0.1, and runs what the browser tests run on the built book: every
 control moves the chart and its text alternative, every parity case shows
-what the package computes, tracks and text have room at 1280 and 390 px.
+what the package computes, the text keeps its invariants with the controls
+at their extremes and pairs of extremes (tests/test_explorer_extremes.py),
+tracks and text have room at 1280 and 390 px.
 Screenshots go to ``test-artifacts/probe-<name>-<width>.png``::
 
     python tools/probe_explorer.py photo_reply_explorer
@@ -24,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from explorer_driver import (control_names, describe, missing, set_control, snapshot,  # noqa: E402
-                             text_lines, wait_ready)
+from explorer_driver import (control_names, describe, drive_to_extremes, missing, set_control,  # noqa: E402
+                             snapshot, text_lines, wait_ready)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -41,11 +43,16 @@ LAYOUT = """(id) => {
 
 
 def page_html(explorers) -> str:
-    css = (ROOT / "book" / "_static" / "course.css").read_text()
-    scripts = "".join(f'<script defer src="{name}"></script>'
-                      for name in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"))
+    """A page showing ``explorers`` as the book does: its stylesheet and loader, Vega
+    loaded by the loader from the page's own folder (copy ``book/_static/vega/*.js`` there)."""
+    static = ROOT / "book" / "_static"
+    css = (static / "explorers.css").read_text(encoding="utf-8")
+    loader = (static / "explorers" / "loader.js").read_text(encoding="utf-8")
     body = "\n".join(e.html() for e in explorers)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'><style>{css}</style>{scripts}</head>"
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>Explorers</title><link rel='icon' href='data:,'><style>{css}</style>"
+            f"<script data-vega='./'>{loader}</script></head>"
             f"<body><main style='max-width:760px;margin:0 auto;padding:0 12px'>{body}</main></body></html>")
 
 
@@ -94,6 +101,8 @@ def probe(name: str, browser, url: str, artifacts: Path) -> list[str]:
             problems.append(f"at {dict(case.settings)} missing {missing(case.expect, lines)}; shows {describe(lines)}")
     if name not in PARITY:
         problems.append("no parity cases registered")
+    reset()
+    problems.extend(drive_to_extremes(page, explorer_id, controls))
     reset()
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})

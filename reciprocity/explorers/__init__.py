@@ -12,7 +12,7 @@ Examples
 >>> from reciprocity import explorers
 >>> explorer = explorers.photo_reply_explorer()
 >>> [control.name for control in explorer.controls()][:2]
-['replies_without', 'sent_without']
+['sent_without', 'replies_without']
 """
 from __future__ import annotations
 

@@ -18,9 +18,21 @@ def _key(arm: str) -> str:
     return arm.lower().replace(" ", "_")
 
 
+#: The voting histories a reader can pick: (fewest, most) earlier primaries voted
+#: in, and the menu's words. One menu of ranges, so "at least 3, at most 0"
+#: cannot be asked for.
+HISTORIES = {(0, 3): "0 to 3 (everyone)", (0, 0): "0 (none)", (1, 1): "1", (2, 2): "2",
+             (3, 3): "3 (all of them)", (0, 1): "0 or 1", (1, 2): "1 or 2", (2, 3): "2 or 3",
+             (0, 2): "0 to 2", (1, 3): "1 to 3"}
+
+
+def history_key(low: int, high: int) -> str:
+    """The menu value for voters with ``low``..``high`` earlier primaries, e.g. ``"0-3"``."""
+    return f"{low}-{high}"
+
+
 def _slice(counts, low: int, high: int) -> dict[str, tuple[int, int]]:
     """(votes, voters) per arm among people who voted in ``low``..``high`` earlier primaries."""
-    low, high = min(low, high), max(low, high)
     part = counts[counts["primaries_voted"].between(low, high)]
     totals = part.groupby("treatment")[["votes", "n"]].sum()
     return {arm: (int(totals.loc[arm, "votes"]), int(totals.loc[arm, "n"])) for arm in ggl.GGL_ARMS}
@@ -30,22 +42,23 @@ def _cases() -> list[Case]:
     counts = ggl.turnout_counts()
     cases = []
     for low, high, letter, confidence in [(0, 3, "Neighbors", 0.95), (0, 0, "Neighbors", 0.99),
-                                          (3, 3, "Civic Duty", 0.9), (3, 1, "Self", 0.95)]:
+                                          (3, 3, "Civic Duty", 0.9), (1, 3, "Self", 0.95),
+                                          (0, 0, "Civic Duty", 0.9)]:
         table = _slice(counts, low, high)
         control, other = table["Control"], table[letter]
         c_low, c_high = proportion_ci(*control, confidence)
         o_low, o_high = proportion_ci(*other, confidence)
         result = compare_proportions(*control, *other, confidence=confidence)
         lo, hi = result.ci
-        lo_h, hi_h = min(low, high), max(low, high)
-        span = f"{lo_h}" if lo_h == hi_h else f"{lo_h} to {hi_h}"
+        span = f"{low}" if low == high else f"{low} to {high}"
         cases.append(Case(
-            {"history_from": low, "history_to": high, "letter": letter, "confidence": confidence},
+            {"history": history_key(low, high), "letter": letter, "confidence": confidence},
             [f"Voted in {span} of 3 earlier primaries",
              f"Control: {result.rate_a:.1%} ({c_low:.1%} to {c_high:.1%})",
              f"{letter}: {result.rate_b:.1%} ({o_low:.1%} to {o_high:.1%})",
              f"{letter} vs Control: {result.difference * 100:+.1f} points",
              f"{confidence:.0%} CI {lo * 100:+.1f} to {hi * 100:+.1f} (Newcombe)",
+             expr.zero_verdict_label(lo, hi),
              f"{control[1] + other[1]:,} voters in these two arms"]))
     return cases
 
@@ -54,9 +67,9 @@ def _cases() -> list[Case]:
 def turnout_explorer() -> Explorer:
     """Turnout by GGL arm with Wilson intervals, for a slice of voting history.
 
-    Two sliders choose voters by how many of the three earlier primaries they
-    voted in; a choice picks the letter to set against the control group, and
-    another the confidence level. The per-arm counts of each slice
+    A menu chooses voters by how many of the three earlier primaries they
+    voted in (a range, :data:`HISTORIES`); a second picks the letter to set
+    against the control group, and a third the confidence level. The per-arm counts of each slice
     (:func:`reciprocity.analyses.ggl.turnout_counts`, 20 numbers per column)
     are embedded; the rates, Wilson intervals and the Newcombe interval of the
     difference are computed in the browser.
@@ -65,19 +78,17 @@ def turnout_explorer() -> Explorer:
     table = {(row.treatment, int(row.primaries_voted)): (int(row.votes), int(row.n))
              for row in counts.itertuples()}
 
-    def slider(name, value, label):
-        return alt.param(name=name, value=value, bind=alt.binding_range(min=0, max=3, step=1, name=label))
-
     controls = [
-        slider("history_from", 0, "Voted in at least (of 3 primaries) "),
-        slider("history_to", 3, "Voted in at most (of 3 primaries) "),
+        alt.param(name="history", value=history_key(0, 3), bind=alt.binding_select(
+            options=[history_key(*h) for h in HISTORIES], labels=list(HISTORIES.values()),
+            name="Earlier primaries they voted in (of 3) ")),
         alt.param(name="letter", value="Neighbors", bind=alt.binding_select(
             options=ggl.LETTERS, name="Letter to compare with Control ")),
         alt.param(name="confidence", value=0.95, bind=alt.binding_select(
             options=CONFIDENCES, labels=[f"{c:.0%}" for c in CONFIDENCES], name="Confidence level ")),
     ]
-    derived = [expr.signal("h_low", "min(history_from, history_to)"),
-               expr.signal("h_high", "max(history_from, history_to)")]
+    derived = [expr.signal("h_low", "toNumber(substring(history, 0, 1))"),
+               expr.signal("h_high", "toNumber(substring(history, 2, 3))")]
     for arm in ggl.GGL_ARMS:
         key = _key(arm)
         for column, index in (("k", 0), ("n", 1)):
@@ -132,6 +143,7 @@ def turnout_explorer() -> Explorer:
         "letter + ' vs Control: ' + format(d_diff * 100, '+.1f') + ' points'",
         "format(confidence, '.0%') + ' CI ' + format(d_low * 100, '+.1f') + ' to '"
         " + format(d_high * 100, '+.1f') + ' (Newcombe)'",
+        expr.zero_verdict("d_low", "d_high"),
         "format(n_control + b_n, ',') + ' voters in these two arms'",
         "'Intervals ignore households: a bit narrow.'",
     ]).encode(x=alt.value(-LABEL_ROOM)).properties(width=CHART_WIDTH - LABEL_ROOM)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..plots import PALETTE
 from ..simulate.community import community_grid
-from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, register
+from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout_name, register, value_text
 
 #: The simulated grid the explorer shows: 11 x 11 settings (0, 0.1, ..., 1),
 #: a 2,000-member community, 12 rounds, one seed. Chapter 11 uses the same.
@@ -67,8 +67,10 @@ def community_norms_explorer() -> Explorer:
     def slider(name, label):
         return alt.param(name=name, value=0.5, bind=alt.binding_range(min=0, max=1, step=0.1, name=label))
 
-    controls = [slider("norm_strength", "Norm strength (rewards and sanctions) "),
-                slider("visibility", "Visibility (share of choices seen) ")]
+    controls = [slider("norm_strength", "Norm strength (rewards and sanctions), 0 to 1 "),
+                slider("visibility", "Visibility (share of choices seen), 0 to 1 ")]
+    texts = [value_text("norm_strength", "format(norm_strength, '.1f')"),
+             value_text("visibility", "format(visibility, '.1f')")]
     chosen = "abs(datum.s - norm_strength) < 0.01 && abs(datum.v - visibility) < 0.01"
     data = alt.Data(values=cells)
     levels = [round(0.1 * i, 1) for i in range(11)]
@@ -111,7 +113,8 @@ def community_norms_explorer() -> Explorer:
         ["lines", "order"], ["line", "row"]).mark_text(
         align="left", baseline="top", fontSize=FONT_SIZE, limit=CHART_WIDTH).encode(
         x=alt.value(0), y=alt.Y("row:O", axis=None), text="line:N", description="line:N",
-    ).properties(width=CHART_WIDTH - 60, height=(FONT_SIZE + 8) * 5, view=alt.ViewBackground(stroke=None))
-    chart = alt.vconcat(heatmap, by_round, text, spacing=12).add_params(*controls)
+    ).properties(width=CHART_WIDTH - 60, height=(FONT_SIZE + 8) * 5, view=alt.ViewBackground(stroke=None),
+                 name=readout_name(["community", "lines"]))
+    chart = alt.vconcat(heatmap, by_round, text, spacing=12).add_params(*controls, *texts)
     return Explorer(chart, "community_norms_explorer",
                     "Community norms and visibility: simulated contribution by round")

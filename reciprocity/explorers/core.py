@@ -9,8 +9,21 @@ reader moves a control, so the explorer answers on the static book page, in
 JupyterLab, Binder or Colab alike.
 
 :class:`Explorer` displays as two things at once: the Vega-Lite spec (which
-JupyterLab draws natively) and an HTML ``<div>`` with a ``vegaEmbed`` call,
-which the book serves with its own copy of Vega (see ``book/_ext/course_assets.py``).
+JupyterLab draws natively) and an HTML ``<div>`` with a small script. On a book
+page that script hands the spec to the book's loader
+(``book/_static/explorers/loader.js``, added by ``book/_ext/course_assets.py``),
+which loads the vendored Vega when the first explorer nears the viewport, draws
+each explorer as it comes near, and makes it accessible: slider values read
+with their units, results announced after a change. Elsewhere (a notebook front
+end that renders the HTML but not the spec) the script draws the chart itself.
+
+Conventions the loader and the tests rely on:
+
+- a range control ``x`` may have a companion parameter ``x_text``
+  (:func:`value_text`): the value as the reader should read it ("6%",
+  "$1.00", "13 of 50"), shown beside the slider and given to screen readers;
+- text stacked under a chart comes from :func:`readout` (or is named
+  ``readout_*``): the loader announces those lines after a control moves.
 
 Builders register themselves with :func:`register`, together with the parity
 cases the browser tests check: settings of the controls and the text the
@@ -29,7 +42,8 @@ import altair as alt
 from ..book import stable
 
 __all__ = ["Explorer", "Case", "Control", "register", "EXPLORERS", "PARITY", "embed_html",
-           "SPEC_DIGITS", "FONT_SIZE", "readout", "VEGA_MIMETYPE", "CHART_WIDTH"]
+           "SPEC_DIGITS", "FONT_SIZE", "readout", "readout_name", "value_text", "VEGA_MIMETYPE",
+           "CHART_WIDTH", "TEXT_SUFFIX", "READOUT_PREFIX"]
 
 VEGA_MIMETYPE = "application/vnd.vegalite.v6+json"
 #: Floats embedded in a spec keep this many significant digits: enough for any
@@ -39,6 +53,10 @@ SPEC_DIGITS = 6
 FONT_SIZE = 12
 #: Width of a single chart, in px: fits a phone held upright (390 px) with margins.
 CHART_WIDTH = 300
+#: ``<control><TEXT_SUFFIX>`` is the parameter holding a control's value as text.
+TEXT_SUFFIX = "_text"
+#: Charts named with this prefix hold the readout the loader announces.
+READOUT_PREFIX = "readout_"
 
 #: name -> zero-argument builder; filled by :func:`register`.
 EXPLORERS: dict[str, Callable[[], "Explorer"]] = {}
@@ -118,6 +136,29 @@ def _round_floats(value: Any) -> Any:
     return value
 
 
+def value_text(control: str, expression: str) -> alt.Parameter:
+    """The value of range control ``control`` as a reader should read it, units included.
+
+    ``expression`` is a Vega expression, e.g. ``"baseline + '%'"`` or
+    ``"format(amount, '$.2f')"``. The loader shows it beside the slider
+    (instead of the bare number) and sets it as the slider's ``aria-valuetext``,
+    so a screen reader says "6%" where it would say "6". Add the returned
+    parameter to the chart with the others.
+    """
+    return alt.param(name=f"{control}{TEXT_SUFFIX}", expr=expression)
+
+
+def readout_name(lines: Iterable[str]) -> str:
+    """A stable name for a block of readout lines (``readout_<hash>``).
+
+    The name becomes a class of the drawn marks, which is how the loader finds
+    the lines to announce; a hash keeps names unique within a spec and the same
+    on every run (nbval compares stored outputs).
+    """
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:8]
+    return f"{READOUT_PREFIX}{digest}"
+
+
 def readout(lines: Iterable[str], *, width: int = CHART_WIDTH, size: int = FONT_SIZE,
             weight: str = "normal") -> alt.Chart:
     """A block of text lines, each a Vega expression, that redraws with the controls.
@@ -146,7 +187,8 @@ def readout(lines: Iterable[str], *, width: int = CHART_WIDTH, size: int = FONT_
         y=alt.Y("line:O", axis=None),
         text="text:N",
         description="text:N",  # screen readers read the current line, not a stale label
-    ).properties(width=width, height=(size + 8) * len(lines), view=alt.ViewBackground(stroke=None))
+    ).properties(width=width, height=(size + 8) * len(lines), view=alt.ViewBackground(stroke=None),
+                 name=readout_name(lines))
     return chart
 
 
@@ -183,6 +225,9 @@ class Explorer:
                     {"labelFontSize": FONT_SIZE, "titleFontSize": FONT_SIZE})
             spec["config"].setdefault("title", {}).update({"fontSize": FONT_SIZE + 1, "anchor": "start"})
             spec["config"].setdefault("text", {}).setdefault("fontSize", FONT_SIZE)
+            # ink as "#000", which the book's dark mode turns light (explorers.css); text drawn
+            # on a coloured mark says "black" or "white" and keeps it
+            spec["config"]["text"].setdefault("color", "#000")
             spec["description"] = self.title
             self._spec = _round_floats(spec)
         return self._spec
@@ -235,11 +280,16 @@ def _all_params(spec: Mapping) -> list[dict]:
 
 
 def embed_html(spec: Mapping, name: str, title: str) -> str:
-    """A ``<div>`` and the script that draws ``spec`` into it with vegaEmbed.
+    """A ``<div>`` and the script that hands ``spec`` to whatever draws it.
 
     The div's id is a hash of the spec, so re-running a notebook stores the
-    same output. On a book page Vega is already there (the page loads the
-    vendored copy, deferred); elsewhere the script loads the same versions.
+    same output. On a book page the script passes the spec to the book's
+    loader (``window.reciprocityExplorerLoader``, from the deferred
+    ``_static/explorers/loader.js``), which draws the explorer when it nears
+    the viewport. Elsewhere it draws at once with the page's Vega, or, where a
+    page has none (a notebook front end that renders this HTML but not the
+    Vega-Lite spec), with the same versions from a CDN; the book never takes
+    that path.
     """
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     div_id = "explorer-" + hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -248,16 +298,18 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
     fallback = json.dumps(_FALLBACK_SCRIPTS)
     return (
         f'<div class="reciprocity-explorer" id="{div_id}" data-explorer="{html.escape(name)}" '
-        f'role="figure" aria-label="{html.escape(title)}"></div>\n'
+        f'role="figure" aria-label="{html.escape(title)}">'
+        '<p class="reciprocity-explorer-wait">Interactive explorer: it is drawn as you reach it.</p></div>\n'
         '<script type="text/javascript">\n'
         "(function () {\n"
         f'  var id = "{div_id}", spec = {payload};\n'
         "  function draw() {\n"
-        '    vegaEmbed("#" + id, spec, {actions: false, renderer: "svg"}).then(function (result) {\n'
+        "    var div = document.getElementById(id);\n"
+        '    div.textContent = "";\n'
+        '    vegaEmbed(div, spec, {actions: false, renderer: "svg"}).then(function (result) {\n'
         "      (window.reciprocityExplorers = window.reciprocityExplorers || {})[id] = result.view;\n"
-        "      document.getElementById(id).dataset.ready = 'true';\n"
+        "      div.dataset.ready = 'true';\n"
         "    }).catch(function (error) {\n"
-        "      var div = document.getElementById(id);\n"
         '      div.textContent = "This explorer could not be drawn: " + error;\n'
         "      div.dataset.ready = 'error';\n"
         "    });\n"
@@ -268,7 +320,13 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
         "    s.src = urls[0]; s.onload = function () { load(urls.slice(1)); };\n"
         "    document.head.appendChild(s);\n"
         "  }\n"
-        f"  function start() {{ if (window.vegaEmbed) draw(); else load({fallback}); }}\n"
+        "  function start() {\n"
+        "    var loader = window.reciprocityExplorerLoader;\n"
+        "    if (loader) loader.add(id, spec);\n"
+        "    else if (window.vegaEmbed) draw();\n"
+        f"    else load({fallback});\n"
+        "  }\n"
+        "  // the book's loader is a deferred script: it has run by DOMContentLoaded\n"
         '  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);\n'
         "  else start();\n"
         "})();\n"

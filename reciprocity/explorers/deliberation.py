@@ -15,7 +15,7 @@ from ..book import parameter_defaults
 from ..plots import PALETTE
 from ..simulate.deliberation import compliance_probability, elaboration
 from . import expr
-from .core import CHART_WIDTH, Case, Explorer, readout, register
+from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
 #: The model's fixed weights (its stated assumptions), from the simulator's defaults.
 MODEL = {key: parameter_defaults(compliance_probability)[key]
@@ -68,9 +68,9 @@ def deliberation_explorer() -> Explorer:
             min=0, max=high, step=step, name=label))
 
     controls = [
-        slider("involvement", START["involvement"], 1, 0.1, "Involvement (motivation) "),
-        slider("distraction", START["distraction"], 1, 0.1, "Distraction "),
-        slider("quality", START["quality"], 1, 0.1, "Argument quality "),
+        slider("involvement", START["involvement"], 1, 0.1, "Involvement (motivation), 0 to 1 "),
+        slider("distraction", START["distraction"], 1, 0.1, "Distraction, 0 to 1 "),
+        slider("quality", START["quality"], 1, 0.1, "Argument quality, 0 to 1 "),
         slider("cue", START["cue"], 2, 0.25, "Gift cue strength (log-odds) "),
     ]
     logit_base = f"{float(logit(MODEL['baseline'])):.10g}"  # as stored: 10 significant digits
@@ -82,6 +82,10 @@ def deliberation_explorer() -> Explorer:
                 f" + ({e}) * {weight} * (2 * quality - 1))))")
 
     derived = [
+        value_text("involvement", "format(involvement, '.2f')"),
+        value_text("distraction", "format(distraction, '.2f')"),
+        value_text("quality", "format(quality, '.2f')"),
+        value_text("cue", "format(cue, '.2f') + ' log-odds'"),
         expr.signal("elab", "involvement * (1 - distraction)"),
         expr.signal("p_without", chance("elab", "0")),
         expr.signal("p_with", chance("elab", "1")),

@@ -13,13 +13,22 @@ Vega's expression language has ``quantileNormal`` and ``cumulativeNormal``
 Examples
 --------
 >>> [p.name for p in wilson("photo", "13", "50")]
-['photo_rate', 'photo_low', 'photo_high']
+['photo_rate', 'photo_z', 'photo_low', 'photo_high']
 """
 from __future__ import annotations
 
 import altair as alt
 
-__all__ = ["signal", "z_value", "wilson", "newcombe", "z_test_p", "sample_size", "points_text"]
+__all__ = ["signal", "z_value", "wilson", "newcombe", "z_test_p", "sample_size", "points_text",
+           "p_text", "p_label", "zero_verdict", "zero_verdict_label", "INCLUDES_ZERO", "EXCLUDES_ZERO",
+           "P_FLOOR"]
+
+#: Below this a p-value prints as "p < 0.0001": "p = 0.000" reads as impossible.
+P_FLOOR = 0.0001
+#: What the explorers say when a difference's interval holds zero, and when it does not.
+#: "Includes zero" never means "no effect": the data are compatible with none.
+INCLUDES_ZERO = "CI includes 0: compatible with no effect."
+EXCLUDES_ZERO = "CI excludes 0: evidence of a difference."
 
 
 def signal(name: str, expr: str) -> alt.Parameter:
@@ -111,3 +120,46 @@ def points_text(prefix: str, decimals: int = 1) -> str:
         return f"format({prefix}_{name} * 100, '+.{decimals}f')"
 
     return f"{points('diff')} + ' points (' + {points('low')} + ' to ' + {points('high')} + ')'"
+
+
+def p_text(p: str) -> str:
+    """Text of a p-value (a parameter or expression): ``p = 0.042``, ``p = 0.0004`` or ``p < 0.0001``.
+
+    Three decimals from 0.001 up, four below, and a floor at :data:`P_FLOOR`,
+    so a tiny p-value never prints as zero. :func:`p_label` is the same in Python.
+    """
+    return (f"(({p}) < {P_FLOOR} ? 'p < {P_FLOOR}' : 'p = ' + format({p}, ({p}) < 0.001 ? '.4f' : '.3f'))")
+
+
+def p_label(p: float) -> str:
+    """:func:`p_text` in Python, rounding as d3 does (for parity cases)."""
+    from ._d3format import fixed
+
+    if p < P_FLOOR:
+        return f"p < {P_FLOOR}"
+    return f"p = {fixed(p, 4 if p < 0.001 else 3)}"
+
+
+def _shown(value: str, decimals: int, scale: float) -> str:
+    """A bound as the reader sees it: scaled and rounded half away from zero, like d3's format."""
+    factor = f"{scale * 10 ** decimals:g}"
+    return (f"(({value}) < 0 ? -round(-({value}) * {factor}) : round(({value}) * {factor}))")
+
+
+def zero_verdict(low: str, high: str, *, decimals: int = 1, scale: float = 100) -> str:
+    """The sentence under a difference's interval: :data:`INCLUDES_ZERO` or :data:`EXCLUDES_ZERO`.
+
+    Decided on the bounds as displayed (``low * scale`` rounded to
+    ``decimals``), so the words always agree with the numbers beside them:
+    an interval shown as "+0.0 to +4.1" includes zero.
+    """
+    return (f"({_shown(low, decimals, scale)} > 0 || {_shown(high, decimals, scale)} < 0)"
+            f" ? '{EXCLUDES_ZERO}' : '{INCLUDES_ZERO}'")
+
+
+def zero_verdict_label(low: float, high: float, *, decimals: int = 1, scale: float = 100) -> str:
+    """:func:`zero_verdict` in Python (for parity cases)."""
+    from ._d3format import fixed
+
+    shown_low, shown_high = (float(fixed(v * scale, decimals)) for v in (low, high))
+    return EXCLUDES_ZERO if shown_low > 0 or shown_high < 0 else INCLUDES_ZERO

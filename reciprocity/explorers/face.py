@@ -6,7 +6,7 @@ import altair as alt
 from ..plots import PALETTE
 from ..stats import compare_proportions, proportion_ci, sample_size
 from . import expr
-from .core import CHART_WIDTH, Case, Explorer, readout, register
+from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
 #: The practitioner's cold e-mail test, as reported in the course's source
 #: article: positive replies out of e-mails sent, without and with a photo.
@@ -15,9 +15,19 @@ ARM_COLOURS = {"no photo": PALETTE[7], "photo": PALETTE[1]}
 MAX_SENT = 200
 
 
+def _plan_line(rate_a: float, rate_b: float) -> str:
+    """The planning line of the readout, as the browser writes it."""
+    if not (0 < rate_a < 1 and 0 < rate_b < 1):
+        return "Planning needs two rates between 0% and 100%."
+    if rate_a == rate_b:
+        return "Equal rates: no test can detect a 0 gap."
+    return f"80% power needs about {sample_size(rate_a, rate_b):,} e-mails per arm."
+
+
 def _cases() -> list[Case]:
     cases = []
-    for kw, nw, kp, np_ in [(3, 50, 13, 50), (0, 1, 200, 200), (40, 200, 30, 120), (10, 40, 10, 40)]:
+    for kw, nw, kp, np_ in [(3, 50, 13, 50), (0, 1, 200, 200), (40, 200, 30, 120), (10, 40, 10, 40),
+                            (2, 200, 150, 200)]:
         result = compare_proportions(kw, nw, kp, np_)
         low_w, high_w = proportion_ci(kw, nw)
         low_p, high_p = proportion_ci(kp, np_)
@@ -26,14 +36,16 @@ def _cases() -> list[Case]:
                   f"No photo: {result.rate_a:.1%} (95% CI {low_w:.1%} to {high_w:.1%})",
                   f"Photo: {result.rate_b:.1%} (95% CI {low_p:.1%} to {high_p:.1%})",
                   f"Difference: {result.difference * 100:+.1f} points ({lo * 100:+.1f} to {hi * 100:+.1f})",
-                  f"z-test p = {result.p_value:.3f}"]
-        if 0 < result.rate_a < 1 and 0 < result.rate_b < 1 and result.rate_a != result.rate_b:
-            expect.append(f"about {sample_size(result.rate_a, result.rate_b):,} e-mails per arm")
-        cases.append(Case({"replies_without": kw, "sent_without": nw,
-                           "replies_with": kp, "sent_with": np_}, expect))
-    # replies above e-mails sent are capped, and the page says so
+                  expr.zero_verdict_label(lo, hi),
+                  f"z-test {expr.p_label(result.p_value)} (normal approximation)",
+                  _plan_line(result.rate_a, result.rate_b),
+                  f"replies_without: {kw} of {nw}", f"sent_with: {np_} e-mails"]
+        cases.append(Case({"sent_without": nw, "replies_without": kw,
+                           "sent_with": np_, "replies_with": kp}, expect))
+    # replies above e-mails sent are capped, and the page says so, beside the slider too
     cases.append(Case({"replies_without": 60, "sent_without": 50},
-                      ["Positive replies: 50/50 vs 13/50", "Replies above e-mails sent are capped."]))
+                      ["Positive replies: 50/50 vs 13/50", "Replies above e-mails sent count as sent.",
+                       "replies_without: 50 of 50 (capped)"]))
     return cases
 
 
@@ -52,11 +64,12 @@ def photo_reply_explorer() -> Explorer:
         return alt.param(name=name, value=value, bind=alt.binding_range(
             min=minimum, max=MAX_SENT, step=1, name=label))
 
+    # e-mails sent come first: a reply count cannot exceed it (larger counts are capped at it)
     controls = [
-        slider("replies_without", PHOTO_TEST["without"][0], 0, "Positive replies, no photo "),
         slider("sent_without", PHOTO_TEST["without"][1], 1, "E-mails sent, no photo "),
-        slider("replies_with", PHOTO_TEST["with"][0], 0, "Positive replies, photo "),
+        slider("replies_without", PHOTO_TEST["without"][0], 0, "Positive replies, no photo "),
         slider("sent_with", PHOTO_TEST["with"][1], 1, "E-mails sent, photo "),
+        slider("replies_with", PHOTO_TEST["with"][0], 0, "Positive replies, photo "),
     ]
     derived = [
         expr.signal("k_a", "min(replies_without, sent_without)"),
@@ -67,6 +80,11 @@ def photo_reply_explorer() -> Explorer:
         *expr.z_test_p("t", ("k_a", "sent_without"), ("k_b", "sent_with")),
         *expr.sample_size("plan", "a_rate", "b_rate"),
         expr.signal("capped", "replies_without > sent_without || replies_with > sent_with"),
+        value_text("sent_without", "sent_without + ' e-mails'"),
+        value_text("sent_with", "sent_with + ' e-mails'"),
+        value_text("replies_without",
+                   "k_a + ' of ' + sent_without + (replies_without > sent_without ? ' (capped)' : '')"),
+        value_text("replies_with", "k_b + ' of ' + sent_with + (replies_with > sent_with ? ' (capped)' : '')"),
     ]
     arms = alt.Data(values=[{"arm": "no photo"}, {"arm": "photo"}])
     base = alt.Chart(arms).transform_calculate(
@@ -94,13 +112,13 @@ def photo_reply_explorer() -> Explorer:
         "'Photo: ' + format(b_rate, '.1%') + ' (95% CI ' + format(b_low, '.1%') + ' to '"
         " + format(b_high, '.1%') + ')'",
         "'Difference: ' + " + expr.points_text("d"),
-        "(d_low > 0 || d_high < 0) ? 'The interval excludes zero.'"
-        " : 'The interval includes zero: no effect is possible.'",
-        "'z-test p = ' + format(t_p, '.3f') + ' (normal approximation)'",
-        "plan_n > 0 && a_rate > 0 && a_rate < 1 && b_rate > 0 && b_rate < 1"
-        " ? '80% power needs about ' + format(plan_n, ',') + ' e-mails per arm.'"
-        " : 'Planning needs two rates between 0% and 100%.'",
-        "capped ? 'Replies above e-mails sent are capped.' : ''",
+        expr.zero_verdict("d_low", "d_high"),
+        "'z-test ' + " + expr.p_text("t_p") + " + ' (normal approximation)'",
+        "a_rate <= 0 || a_rate >= 1 || b_rate <= 0 || b_rate >= 1"
+        " ? 'Planning needs two rates between 0% and 100%.'"
+        " : a_rate == b_rate ? 'Equal rates: no test can detect a 0 gap.'"
+        " : '80% power needs about ' + format(plan_n, ',') + ' e-mails per arm.'",
+        "capped ? 'Replies above e-mails sent count as sent.' : ''",
     ])
     chart = alt.vconcat(plot, text, spacing=8).add_params(*controls, *derived)
     return Explorer(chart, "photo_reply_explorer",

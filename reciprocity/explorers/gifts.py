@@ -14,10 +14,11 @@ import numpy as np
 
 from ..book import parameter_defaults
 from ..plots import PALETTE
-from ..simulate.gifts import (DEFAULTS, content_signup_grid, repayment_probability,
+from ..simulate.gifts import (DEFAULTS, content_signup_grid, delivered_value, repayment_probability,
                               simulate_content_signups)
 from ..stats import compare_proportions, proportion_ci
-from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout, register
+from . import expr
+from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout, readout_name, register, value_text
 
 _LINE = FONT_SIZE + 8  # height of one readout line, as in core.readout
 
@@ -55,23 +56,26 @@ def _verdict(surprise: float) -> str:
     return "Below expectation: no credit (assumed)"
 
 
-def _expected_cases() -> list[Case]:
+def _expected_lines(expected: float, gift: float, value: float) -> list[str]:
+    """The readout at these settings, from the simulator's own functions."""
     base = DEFAULTS["base_rate"]
-    cases = []
-    for expected, gift, value in [(0.6, 0.6, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, 0.25),
-                                  (0.1, 0.6, 0.75), (0.6, 0.9, 0.5), (0.0, 0.0, 0.25)]:
-        surprise = gift - expected
-        p = repayment_probability(value, surprise)
-        fresh = repayment_probability(value, gift)
-        cases.append(Case({"expected": expected, "gift": gift, "value": value}, [
-            f"Gift {gift:.2f} vs expected {expected:.2f}: surprise {surprise:+.2f}",
-            _verdict(surprise),
+    surprise = gift - expected
+    delivered = delivered_value(value, gift)  # a gift of size 0 is no gift
+    p = repayment_probability(delivered, surprise)
+    fresh = repayment_probability(delivered, gift)
+    return [f"Gift {gift:.2f} vs expected {expected:.2f}: surprise {surprise:+.2f}",
+            "No gift at all: nothing to repay" if gift == 0 else _verdict(surprise),
             f"Model repayment {p:.1%} vs {base:.1%} with no gift",
             f"That is {p / base:.2f}× the no-gift rate",
             f"Same gift, expecting nothing: {fresh:.1%}",
-            f"Gift model (assumed): value {value:.2f}",
-        ]))
-    return cases
+            f"Gift model (assumed): value {value:.2f}"]
+
+
+def _expected_cases() -> list[Case]:
+    return [Case({"expected": expected, "gift": gift, "value": value}, _expected_lines(expected, gift, value))
+            for expected, gift, value in [(0.6, 0.6, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, 0.25),
+                                          (0.1, 0.6, 0.75), (0.6, 0.9, 0.5), (0.0, 0.0, 0.25),
+                                          (0.0, 0.0, 1.0), (0.0, 0.05, 1.0)]]
 
 
 @register(cases=_expected_cases)
@@ -80,7 +84,8 @@ def expected_gift_explorer() -> Explorer:
 
     Sliders set the gift the recipient expects, the gift actually given and
     its value to their job. The chart draws the gift model's repayment
-    across gift sizes for this recipient and for one who expected nothing;
+    across gift sizes for this recipient and for one who expected nothing
+    (a gift of size 0 is no gift: the no-gift rate, as in the simulator);
     the text gives the surprise, the repayment against the no-gift rate and
     the same gift to someone who expected nothing. All of it is the model's
     closed form, computed in the browser.
@@ -98,14 +103,20 @@ def expected_gift_explorer() -> Explorer:
     ]
     derived = [
         alt.param(name="surprise", expr="gift - expected"),
-        alt.param(name="p_here", expr=repayment_expr("value", "surprise")),
-        alt.param(name="p_fresh", expr=repayment_expr("value", "gift")),
+        # delivered_value: a gift of size 0 is no gift, whatever its value
+        alt.param(name="delivered", expr="gift > 0 ? value : 0"),
+        alt.param(name="p_here", expr=repayment_expr("delivered", "surprise")),
+        alt.param(name="p_fresh", expr=repayment_expr("delivered", "gift")),
+        value_text("expected", "format(expected, '.2f')"),
+        value_text("gift", "gift > 0 ? format(gift, '.2f') : '0 (no gift)'"),
+        value_text("value", "format(value, '.2f')"),
     ]
     series = {"your recipient": PALETTE[1], "expects nothing": PALETTE[7]}
     sizes = np.round(np.arange(0, 1 + _GIFT_STEP / 2, _GIFT_STEP), 2)
     rows = [{"size": float(g), "who": who} for who in series for g in sizes]
     curves = alt.Chart(alt.Data(values=rows)).transform_calculate(
-        p=repayment_expr("value", "datum.size - (datum.who == 'expects nothing' ? 0 : expected)"))
+        p=repayment_expr("datum.size > 0 ? value : 0",
+                         "datum.size - (datum.who == 'expects nothing' ? 0 : expected)"))
     x = alt.X("size:Q", title="size of the gift given (0-1)", scale=alt.Scale(domain=[0, 1]),
               axis=alt.Axis(values=[0, 0.2, 0.4, 0.6, 0.8, 1], format=".1f"))
     ymax = float(np.ceil(repayment_probability(1.0, 1.0) * 20) / 20)
@@ -128,7 +139,8 @@ def expected_gift_explorer() -> Explorer:
     text = readout([
         "'Gift ' + format(gift, '.2f') + ' vs expected ' + format(expected, '.2f')"
         " + ': surprise ' + format(surprise, '+.2f')",
-        "surprise >= 0.3 ? 'Well above what they expected' : surprise > -0.05 ? 'About what they expected'"
+        "gift == 0 ? 'No gift at all: nothing to repay'"
+        " : surprise >= 0.3 ? 'Well above what they expected' : surprise > -0.05 ? 'About what they expected'"
         " : 'Below expectation: no credit (assumed)'",
         f"'Model repayment ' + format(p_here, '.1%') + ' vs {base:.1%} with no gift'",
         f"'That is ' + format(p_here / {base}, '.2f') + '× the no-gift rate'",
@@ -186,7 +198,7 @@ def _relevance_lines(readers, norm, run, rates_expected, summary) -> list[str]:
         f"Simulated sign-ups: {readers:,} readers, run {run}",
         f"Most vs least relevant: {summary['diff'] * 100:+.1f} points",
         f"95% CI {low * 100:+.1f} to {high * 100:+.1f} points (Newcombe)",
-        "The interval excludes zero." if low > 0 or high < 0 else "The interval includes zero.",
+        expr.zero_verdict_label(low, high),
         f"Rates the model assumes: {rates_expected[0]:.1%} to {rates_expected[-1]:.1%}",
         f"Simulated with seed {SEED + run}",
     ]
@@ -244,6 +256,7 @@ def relevance_explorer() -> Explorer:
         alt.param(name="run", value=RELEVANCE_START["run"], bind=alt.binding_range(
             min=1, max=RUNS, step=1, name="Simulated run ")),
     ]
+    texts = [value_text("run", f"'run ' + run + ' of {RUNS}'")]
     chosen = "datum.readers == readers && datum.norm == norm && datum.run == run"
     ymax = float(np.ceil(max(a["high"] for a in arms) * 50) / 50)
     base = alt.Chart(alt.Data(values=arms)).transform_filter(chosen).transform_calculate(
@@ -260,7 +273,7 @@ def relevance_explorer() -> Explorer:
     intervals = base.mark_rule(color="#222", strokeWidth=2, aria=False).encode(x=x, y="low:Q", y2="high:Q")
     truth = base.mark_tick(color=PALETTE[3], thickness=3, size=40, aria=False).encode(x=x, y="model:Q")
     floor = alt.Chart(alt.Data(values=[{"p": model["base_rate"]}])).mark_rule(
-        color="black", strokeDash=[4, 3], aria=False).encode(y="p:Q")
+        color="#000000", strokeDash=[4, 3], aria=False).encode(y="p:Q")
     plot = (bars + intervals + truth + floor).properties(
         width=CHART_WIDTH, height=200,
         title=alt.Title(alt.ExprRef("'Simulated sign-ups: ' + format(readers, ',') + ' readers, run ' + run"),
@@ -270,13 +283,12 @@ def relevance_explorer() -> Explorer:
         "'Most vs least relevant: ' + format(datum.diff * 100, '+.1f') + ' points'",
         "'95% CI ' + format(datum.diff_low * 100, '+.1f') + ' to ' + format(datum.diff_high * 100, '+.1f')"
         " + ' points (Newcombe)'",
-        "datum.diff_low > 0 || datum.diff_high < 0 ? 'The interval excludes zero.'"
-        " : 'The interval includes zero.'",
+        expr.zero_verdict("datum.diff_low", "datum.diff_high"),
         "'Rates the model assumes: ' + format(datum.model_low, '.1%') + ' to ' + format(datum.model_high, '.1%')",
         f"'Simulated with seed ' + ({SEED} + datum.run)",
     ]
     text = _data_readout(alt.Data(values=experiments), chosen, lines)
-    chart = alt.vconcat(plot, text, spacing=8).add_params(*controls)
+    chart = alt.vconcat(plot, text, spacing=8).add_params(*controls, *texts)
     return Explorer(chart, "relevance_explorer",
                     "Relevance of a free resource and sign-ups: simulated experiments")
 
@@ -289,7 +301,7 @@ def _data_readout(data: alt.Data, chosen: str, lines: list[str]) -> alt.LayerCha
         x=alt.value(0), y=alt.value(i * _LINE + 4), text=f"line{i}:N", description=f"line{i}:N")
         for i in range(len(lines))]
     return alt.layer(*layers).properties(width=CHART_WIDTH, height=_LINE * len(lines),
-                                         view=alt.ViewBackground(stroke=None))
+                                         view=alt.ViewBackground(stroke=None), name=readout_name(lines))
 
 
 # ---------------------------------------------------------------- insight 8
@@ -343,6 +355,8 @@ def surprise_value_explorer() -> Explorer:
     derived = [
         alt.param(name="p_cell", expr=repayment_expr("value", "surprise", surprise_weight="weight")),
         alt.param(name="p_norm", expr=repayment_expr("value", "0", surprise_weight="weight")),
+        value_text("value", "format(value, '.2f')"),
+        value_text("surprise", "format(surprise, '+.1f')"),
     ]
     rows = [{"value": v, "surprise": s} for v in VALUE_LEVELS for s in SURPRISE_LEVELS]
     cells = alt.Chart(alt.Data(values=rows)).transform_calculate(

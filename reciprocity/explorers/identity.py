@@ -12,7 +12,7 @@ import math
 import altair as alt
 
 from ..analyses import ggl
-from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout, register
+from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout, readout_name, register
 
 DEFAULT_GROUP = "All voters"
 #: Room for the bar labels left of the plot; the text below starts there too,
@@ -81,8 +81,8 @@ def visibility_ladder_explorer() -> Explorer:
     ]
     data = alt.Data(values=rows)
     base = alt.Chart(data).transform_filter("datum.group == group").transform_calculate(
-        label="'Up to ' + datum.to + ' (' + datum.adds + '): ' + format(datum.diff, '+.1f')"
-              " + ' points, ' + format(datum.low, '+.1f') + ' to ' + format(datum.high, '+.1f')",
+        label="'Up to ' + datum.to + ', adds ' + datum.adds + ': ' + format(datum.diff, '+.1f')"
+              " + ' points (' + format(datum.low, '+.1f') + ' to ' + format(datum.high, '+.1f') + ')'",
         all_label="'All voters, up to ' + datum.to + ': ' + format(datum.all, '+.1f') + ' points'",
         zero="0",
     ).encode(y=alt.Y("to:N", sort=order, title=None,
@@ -105,7 +105,7 @@ def visibility_ladder_explorer() -> Explorer:
         align="left", baseline="top", fontSize=FONT_SIZE, limit=CHART_WIDTH).encode(
         x=alt.value(-LABEL_ROOM), y=alt.Y("order:O", axis=None), text="line:N", description="line:N",
     ).properties(width=CHART_WIDTH - LABEL_ROOM, height=(FONT_SIZE + 8) * 4,
-                 view=alt.ViewBackground(stroke=None))
+                 view=alt.ViewBackground(stroke=None), name=readout_name(["ladder", "steps"]))
     all_line = "All voters: " + ", ".join(_points(everyone[f"{a} → {b}"]) for a, b, _ in ggl.LADDER_STEPS)
     sizes = " : ".join(f"group == '{g}' ? {people[g]}" for g in groups[1:]) + f" : {people[groups[0]]}"
     text = readout([

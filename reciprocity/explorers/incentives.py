@@ -11,7 +11,7 @@ from ..book import stable
 from ..plots import PALETTE
 from ..stats import compare_proportions, proportion_ci
 from . import expr
-from .core import CHART_WIDTH, SPEC_DIGITS, Case, Explorer, readout, register
+from .core import CHART_WIDTH, SPEC_DIGITS, Case, Explorer, readout, register, value_text
 
 GROUPS = list(th.DISTANCES)
 NONE_COLOUR, BAND_COLOUR, PICKED_COLOUR, CURVE_COLOUR = PALETTE[7], PALETTE[5], PALETTE[1], PALETTE[3]
@@ -120,6 +120,7 @@ def incentive_dose_explorer() -> Explorer:
             options=GROUPS, name="Distance to the results centre ")),
     ]
     derived = [
+        value_text("amount", "amount > 0 ? format(amount, '$.2f') : 'none ($0)'"),
         expr.signal("g", f"max(0, indexof({json.dumps(GROUPS)}, distance))"),
         expr.signal("a_i", "round(amount * 10)"),
         expr.signal("band_i", _band_expr()),

@@ -17,13 +17,13 @@ import altair as alt
 import numpy as np
 
 from ..plots import GREY, PALETTE
-from ..simulate.relationship import (MAX_FAVOURS, NOTICE_RATES, PARTNER_REPLY, PRIORS,
-                                     STRANGER_REPLY, favour_grid)
+from ..simulate.relationship import (COLD_REPLY, EVEN_ODDS_REPLY, MAX_FAVOURS, NOTICE_RATES,
+                                     PRIORS, favour_grid)
 from ..simulate.repeated_games import (CONTINUATIONS, GENERATIONS, STRATEGIES, TEMPTATIONS,
                                        cooperation_threshold, tournament_grid)
 from . import expr
 from ._d3format import fixed, percent
-from .core import CHART_WIDTH, Case, Explorer, readout, register
+from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
 __all__ = ["STRATEGY_COLOURS", "FAVOUR_COLOURS"]
 
@@ -93,6 +93,8 @@ def shadow_explorer() -> Explorer:
         expr.signal("shadow_leader", "indexof(shadow_share, peek(extent(shadow_share)))"),
         expr.signal("shadow_names", names_js),
         expr.signal("shadow_threshold", "(temptation - 3) / (temptation - 1)"),
+        value_text("continuation", "format(continuation, '.2f')"),
+        value_text("temptation", "format(temptation, '.1f')"),
     ]
     strategies = alt.Data(values=[{"i": i, "strategy": s} for i, s in enumerate(STRATEGIES)])
     colour = alt.Color("strategy:N", legend=None, scale=alt.Scale(
@@ -104,22 +106,30 @@ def shadow_explorer() -> Explorer:
         pay_label="datum.strategy + ': ' + format(datum.payoff, '.2f') + ' per round'",
         share_label="datum.strategy + ': ' + format(datum.share, '.0%') + ' of players'")
 
-    def panel(field, label, axis, domain, title):
+    half = (CHART_WIDTH - 20) // 2  # payoffs and shares side by side: one row per strategy
+
+    def panel(field, label, text, axis, domain):
         return alt.layer(
-            bars.mark_bar(height=12, yOffset=8).encode(
-                x=alt.X(f"{field}:Q", title=axis["title"], axis=alt.Axis(format=axis["format"], labelFlush=True, tickCount=5),
+            bars.mark_bar(height=10, yOffset=7).encode(
+                x=alt.X(f"{field}:Q", title=axis["title"], axis=alt.Axis(
+                    format=axis["format"], labelFlush=True, values=axis["values"]),
                         scale=alt.Scale(domain=domain)),
                 y=y, color=colour, description=f"{label}:N"),
-            bars.mark_text(align="left", baseline="middle", yOffset=-7, aria=False).encode(
-                x=alt.value(0), y=y, text=f"{label}:N"),
-        ).properties(width=CHART_WIDTH, height=170, title=title)
+            bars.mark_text(align="left", baseline="middle", yOffset=-6, aria=False, limit=half).encode(
+                x=alt.value(0), y=y, text=f"{text}:N"),
+        ).properties(width=half, height=125)
 
-    payoff = panel("payoff", "pay_label", {"title": "payoff per round", "format": ".0f"}, [0, 5.5],
-                   alt.Title(alt.ExprRef("'Simulated payoffs, continuation ' + format(continuation, '.2f')"),
-                             subtitle="per round, against an equal mix of strategies"))
-    shares = panel("share", "share_label", {"title": "share of players", "format": "%"}, [0, 1],
-                   alt.Title("Simulated: players after imitation",
-                             subtitle=f"{GENERATIONS} generations, starting from an equal mix"))
+    bars = bars.transform_calculate(
+        pay_text="datum.strategy + ' ' + format(datum.payoff, '.2f')",
+        share_text="format(datum.share, '.0%')")
+    payoff = panel("payoff", "pay_label", "pay_text",
+                   {"title": "payoff per round", "format": ".0f", "values": [0, 1, 2, 3, 4, 5]}, [0, 5.5])
+    shares = panel("share", "share_label", "share_text",
+                   {"title": "share of players", "format": "%", "values": [0, 0.5, 1]}, [0, 1])
+    tournament = alt.hconcat(payoff, shares, spacing=20).properties(title=alt.Title(
+        alt.ExprRef("'Simulated, continuation ' + format(continuation, '.2f')"),
+        subtitle=["left: payoff per round against an equal mix;",
+                  f"right: players after {GENERATIONS} generations of imitation"]))
     curve_data = alt.Data(values=[{"k": k, "continuation": float(d)} for k, d in enumerate(CONTINUATIONS)])
     curve_base = alt.Chart(curve_data).transform_calculate(
         cooperation=f"shadow_table[datum.k][shadow_j][{2 * n}]")
@@ -137,9 +147,9 @@ def shadow_explorer() -> Explorer:
             x=alt.datum(alt.ExprRef("shadow_threshold"), type="quantitative"),
             description=alt.value(alt.ExprRef(
                 "'Theoretical threshold ' + format(shadow_threshold, '.2f')"))),
-    ).properties(width=CHART_WIDTH - 30, height=150, title=alt.Title(
+    ).properties(width=CHART_WIDTH - 30, height=110, title=alt.Title(
         "Simulated: cooperative moves after imitation",
-        subtitle="dot: your setting; dashed line: theoretical threshold"))
+        subtitle="dot: your setting; dashed line: theory threshold"))
     text = readout([
         "'Continuation ' + format(continuation, '.2f') + ': ' + format(1 / (1 - continuation), '.1f')"
         " + ' rounds on average'",
@@ -151,7 +161,7 @@ def shadow_explorer() -> Explorer:
         "'Temptation ' + format(temptation, '.1f') + ': theory threshold ' + format(shadow_threshold, '.2f')",
     ])
     # align="none": each panel keeps its own axis room, so the column stays phone-wide
-    chart = alt.concat(payoff, shares, curve, text, columns=1, spacing=14, align="none").add_params(
+    chart = alt.concat(tournament, curve, text, columns=1, spacing=14, align="none").add_params(
         *controls, *derived)
     return Explorer(chart, "shadow_explorer",
                     "Simulated repeated prisoner's dilemma: payoffs, imitation and cooperation "
@@ -179,8 +189,10 @@ def _favour_cases() -> list[Case]:
     cases = []
     for rate, prior, ask in [(0.5, 0.1, 12), (0.1, 0.05, 0), (1.0, 0.5, 24), (0.1, 0.1, 24),
                              (0.7, 0.3, 1)]:
-        cases.append(Case({"notice_rate": rate, "prior": prior, "ask_after": ask},
-                          _favour_lines(rate, prior, ask)))
+        # the sliders are in percent, as the readouts are
+        settings = {"notice_rate": round(rate * 100), "prior": round(prior * 100), "ask_after": ask}
+        cases.append(Case(settings, [*_favour_lines(rate, prior, ask),
+                                     f"notice_rate: {round(rate * 100)}%", f"prior: {round(prior * 100)}%"]))
     return cases
 
 
@@ -189,29 +201,32 @@ def favour_explorer() -> Explorer:
     """Chance of a reply after k small favours, cold or after an intro (simulated model).
 
     Sliders set the share of favours the recipient notices, the recipient's
-    initial belief that the sender will be around again, and the month of the
-    request. The curves are the expected reply rates of the model in
-    :mod:`reciprocity.simulate.relationship`, precomputed for every notice
-    rate (0.1 to 1) and initial belief (0.05 to 0.5) on the sliders' grid,
-    embedded, and picked in the browser.
+    initial belief that the sender will be around again (both in percent),
+    and the month of the request. The curves are the expected reply rates of
+    the model in :mod:`reciprocity.simulate.relationship`, precomputed for
+    every notice rate (10% to 100%) and initial belief (5% to 50%) on the
+    sliders' grid, embedded, and picked in the browser.
     """
     table = [[[_favour_curve(float(r), float(p), intro) for intro in (False, True)]
               for p in PRIORS] for r in NOTICE_RATES]
     controls = [
-        alt.param(name="notice_rate", value=0.5, bind=alt.binding_range(
-            min=float(NOTICE_RATES[0]), max=float(NOTICE_RATES[-1]), step=0.1,
-            name="Share of favours the recipient notices ")),
-        alt.param(name="prior", value=0.1, bind=alt.binding_range(
-            min=float(PRIORS[0]), max=float(PRIORS[-1]), step=0.05,
-            name="Initial belief you will be around again ")),
+        alt.param(name="notice_rate", value=50, bind=alt.binding_range(
+            min=round(NOTICE_RATES[0] * 100), max=round(NOTICE_RATES[-1] * 100), step=10,
+            name="Share of favours the recipient notices (%) ")),
+        alt.param(name="prior", value=10, bind=alt.binding_range(
+            min=round(PRIORS[0] * 100), max=round(PRIORS[-1] * 100), step=5,
+            name="Initial belief you will be around again (%) ")),
         alt.param(name="ask_after", value=12, bind=alt.binding_range(
             min=0, max=MAX_FAVOURS, step=1, name="Ask after this many favours (one a month) ")),
     ]
     derived = [
         alt.param(name="favour_table", value=table),
-        expr.signal("favour_cell", "favour_table[round(notice_rate * 10) - 1][round(prior * 20) - 1]"),
+        expr.signal("favour_cell", "favour_table[round(notice_rate / 10) - 1][round(prior / 5) - 1]"),
         expr.signal("favour_cold", "favour_cell[0]"),
         expr.signal("favour_intro", "favour_cell[1]"),
+        value_text("notice_rate", "notice_rate + '%'"),
+        value_text("prior", "prior + '%'"),
+        value_text("ask_after", "ask_after + (ask_after == 1 ? ' favour' : ' favours')"),
     ]
     series = list(FAVOUR_COLOURS)
     rows = alt.Data(values=[{"favours": k, "series": s, "s": i}
@@ -239,8 +254,8 @@ def favour_explorer() -> Explorer:
         "'cold contact ' + format(favour_cold[ask_after], '.0%') + ', with an intro '"
         " + format(favour_intro[ask_after], '.0%')",
         "'Asking at once: ' + format(favour_cold[0], '.0%') + ' and ' + format(favour_intro[0], '.0%')",
-        f"'Assumed reply rates: {STRANGER_REPLY:.1%} with no future,'",
-        f"'{PARTNER_REPLY:.1%} at even odds (Broockman 2013)'",
+        f"'Assumed reply rates: {COLD_REPLY:.0%} with no future,'",
+        f"'{EVEN_ODDS_REPLY:.0%} at even odds of a next time'",
     ])
     chart = alt.vconcat(plot, text, spacing=10).add_params(*controls, *derived)
     return Explorer(chart, "favour_explorer",

@@ -16,7 +16,7 @@ from ..plots import PALETTE
 from ..simulate.norms import DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, decompose_repayment
 from . import expr
 from ._d3format import fixed, percent
-from .core import CHART_WIDTH, Case, Explorer, readout, register
+from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
 __all__ = ["ENGINE_COLOURS", "MODEL_NOTE"]
 
@@ -27,20 +27,30 @@ MODEL_NOTE = "Model: n and r are assumed, not measured"
 _STEP = 0.05
 
 
+#: What the readout says where nobody repays: no share of nothing "stays".
+NOBODY = "Nobody repays: nothing to keep in anonymity"
+
+
 def _lines(n: float, r: float, v: float) -> list[str]:
     parts = decompose_repayment(n, r, v)
+    stays = (f"In full anonymity {percent(parts['internalised_share'])} of it stays"
+             if parts["total"] > 0 else NOBODY)
     return [f"At visibility {percent(v)}: {percent(parts['total'], 1)} repay",
             f"Personal norm {fixed(100 * parts['internalised'], 1)} points, "
             f"pressure {fixed(100 * parts['social_pressure'], 1)}",
-            f"In full anonymity {percent(parts['internalised_share'])} of it stays",
+            stays,
             MODEL_NOTE]
 
 
 def _cases() -> list[Case]:
     cases = []
     for n, r, v in [(DEFAULT_PERSONAL_NORM, DEFAULT_PRESSURE_RESPONSE, 1.0), (0.0, 0.0, 0.0),
-                    (1.0, 1.0, 1.0), (0.0, 1.0, 0.5), (0.15, 0.85, 0.35), (0.45, 0.2, 0.0)]:
-        cases.append(Case({"personal_norm": n, "pressure_response": r, "visibility": v}, _lines(n, r, v)))
+                    (1.0, 1.0, 1.0), (0.0, 1.0, 0.5), (0.15, 0.85, 0.35), (0.45, 0.2, 0.0),
+                    (0.0, 1.0, 0.0)]:
+        # the sliders are in percent, as the readout is
+        settings = {"personal_norm": round(n * 100), "pressure_response": round(r * 100),
+                    "visibility": round(v * 100)}
+        cases.append(Case(settings, [f"visibility: {percent(v)}", *_lines(n, r, v)]))
     return cases
 
 
@@ -55,19 +65,24 @@ def norms_explorer() -> Explorer:
     sliders set assumptions; nothing on the chart is data.
     """
     def slider(name, value, label):
-        return alt.param(name=name, value=value, bind=alt.binding_range(
-            min=0, max=1, step=_STEP, name=label))
+        return alt.param(name=name, value=round(value * 100), bind=alt.binding_range(
+            min=0, max=100, step=round(_STEP * 100), name=label))
 
+    # percent sliders, as the readout speaks in percent; the model takes proportions
     controls = [
-        slider("personal_norm", DEFAULT_PERSONAL_NORM, "Share who hold a personal norm (n) "),
-        slider("pressure_response", DEFAULT_PRESSURE_RESPONSE, "Share of the others who repay when seen (r) "),
-        slider("visibility", 1.0, "Visibility: chance the exchange is seen (v) "),
+        slider("personal_norm", DEFAULT_PERSONAL_NORM, "Share who hold a personal norm, n (%) "),
+        slider("pressure_response", DEFAULT_PRESSURE_RESPONSE, "Share of the others who repay when seen, r (%) "),
+        slider("visibility", 1.0, "Visibility: chance the exchange is seen, v (%) "),
     ]
     derived = [
+        expr.signal("n_share", "personal_norm / 100"),
+        expr.signal("r_share", "pressure_response / 100"),
+        expr.signal("v_share", "visibility / 100"),
         # the same operations, in the same order, as decompose_repayment
-        expr.signal("norm_pressure", "(1 - personal_norm) * pressure_response * visibility"),
-        expr.signal("norm_total", "personal_norm + norm_pressure"),
-        expr.signal("norm_share", "norm_total > 0 ? personal_norm / norm_total : 0"),
+        expr.signal("norm_pressure", "(1 - n_share) * r_share * v_share"),
+        expr.signal("norm_total", "n_share + norm_pressure"),
+        expr.signal("norm_share", "norm_total > 0 ? n_share / norm_total : 0"),
+        *(value_text(name, f"{name} + '%'") for name in ("personal_norm", "pressure_response", "visibility")),
     ]
     steps = round(1 / _STEP)
     grid = alt.Data(values=[{"k": k} for k in range(steps + 1)])
@@ -79,26 +94,26 @@ def norms_explorer() -> Explorer:
         legend=alt.Legend(orient="bottom", direction="horizontal"))
     curves = alt.Chart(grid).transform_calculate(
         v=f"datum.k * {_STEP}",
-        total="personal_norm + (1 - personal_norm) * pressure_response * datum.v",
-        alone="personal_norm",
+        total="n_share + (1 - n_share) * r_share * datum.v",
+        alone="n_share",
     ).transform_fold(["total", "alone"], as_=["part", "rate"]).transform_calculate(
         series="datum.part == 'total' ? 'total repayment' : 'personal norm alone'")
     lines = curves.mark_line(strokeWidth=2.5, aria=False).encode(
         x=x, y=y, color=colour, strokeDash=alt.StrokeDash(
             "series:N", legend=None, scale=alt.Scale(domain=list(ENGINE_COLOURS), range=[[5, 4], [1, 0]])))
     marker = alt.Chart(alt.Data(values=[{}])).transform_calculate(
-        v="visibility", rate="norm_total",
-        label="'At visibility ' + format(visibility, '.0%') + ', ' + format(norm_total, '.1%') + ' repay'",
+        v="v_share", rate="norm_total",
+        label="'At visibility ' + visibility + '%, ' + format(norm_total, '.1%') + ' repay'",
     ).mark_point(filled=True, size=100, color=PALETTE[1]).encode(x=x, y=y, description="label:N")
     plot = alt.layer(lines, marker).properties(
         width=CHART_WIDTH - 40, height=220, title=alt.Title(
             "Simulated model: repayment and visibility",
             subtitle="n, r and v are assumptions, not data"))
     text = readout([
-        "'At visibility ' + format(visibility, '.0%') + ': ' + format(norm_total, '.1%') + ' repay'",
-        "'Personal norm ' + format(100 * personal_norm, '.1f') + ' points, pressure '"
+        "'At visibility ' + visibility + '%: ' + format(norm_total, '.1%') + ' repay'",
+        "'Personal norm ' + format(100 * n_share, '.1f') + ' points, pressure '"
         " + format(100 * norm_pressure, '.1f')",
-        "'In full anonymity ' + format(norm_share, '.0%') + ' of it stays'",
+        f"norm_total > 0 ? 'In full anonymity ' + format(norm_share, '.0%') + ' of it stays' : '{NOBODY}'",
         f"'{MODEL_NOTE}'",
     ])
     chart = alt.concat(plot, text, columns=1, spacing=10, align="none").add_params(*controls, *derived)

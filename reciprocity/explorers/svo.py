@@ -22,7 +22,7 @@ from ..simulate.svo import (DEFAULT_RETURN_RATES, SLIDER_ITEMS, SVO_BOUNDARIES, 
                             classify_svo, expected_return_rates, slider_payoffs, svo_angle)
 from . import expr
 from ._d3format import fixed, percent
-from .core import CHART_WIDTH, Case, Explorer, readout, register
+from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
 __all__ = ["CONDITION_COLOURS", "MIX_START"]
 
@@ -82,9 +82,12 @@ def svo_mix_explorer() -> Explorer:
         slider("gifts", "Gifts sent ", 100, 10, 1000, 10),
     ]
     weight_total = "(prosocial + individualist + competitor)"
-    derived = [expr.signal("mix_total", weight_total)]
+    derived = [expr.signal("mix_total", weight_total),
+               value_text("gifts", "format(gifts, ',') + ' gifts'")]
     for kind in SVO_TYPES:
         derived.append(expr.signal(f"share_{kind}", f"mix_total > 0 ? {kind} / mix_total : 0"))
+    for kind in SVO_TYPES:  # a weight, and the share of the audience it makes
+        derived.append(value_text(kind, f"{kind} + ' (' + format(share_{kind}, '.0%') + ')'"))
     for key in ("one_off", "future"):
         # the same sum, in the same order, as expected_return_rates
         terms = " + ".join(f"share_{k} * {DEFAULT_RETURN_RATES[k][key]}" for k in SVO_TYPES)
@@ -145,7 +148,8 @@ def _slider_lines(positions: list[int]) -> list[str]:
     angle = svo_angle(selves, others)
     lines = [f"Mean payoff: you {fixed(sum(selves) / 6, 1)}, the other {fixed(sum(others) / 6, 1)}",
              f"SVO angle {fixed(angle, 1)}°: {classify_svo(angle)}"]
-    lines += [f"Item {i + 1}: you {s}, the other {o}" for i, (s, o) in enumerate(zip(selves, others))]
+    # each slider reads out the split it picks
+    lines += [f"item{i + 1}: you {s}, other {o}" for i, (s, o) in enumerate(zip(selves, others))]
     return lines
 
 
@@ -170,8 +174,8 @@ def svo_slider_explorer() -> Explorer:
     """
     controls = []
     for i, (item_self, item_other) in enumerate(SLIDER_ITEMS):
-        label = (f"Item {i + 1}: from you {item_self[0]}, other {item_other[0]} "
-                 f"to you {item_self[-1]}, other {item_other[-1]} ")
+        label = (f"Item {i + 1}: you {item_self[0]}→{item_self[-1]}, "
+                 f"other {item_other[0]}→{item_other[-1]} ")
         controls.append(alt.param(name=f"item{i + 1}", value=4, bind=alt.binding_range(
             min=0, max=8, step=1, name=label)))
     items = [[list(s), list(o)] for s, o in SLIDER_ITEMS]
@@ -181,6 +185,8 @@ def svo_slider_explorer() -> Explorer:
     cuts = SVO_BOUNDARIES
     derived = [
         alt.param(name="svo_items", value=items),
+        *(value_text(f"item{i + 1}", f"'you ' + svo_items[{i}][0][item{i + 1}] + ', other '"
+                                     f" + svo_items[{i}][1][item{i + 1}]") for i in range(n)),
         expr.signal("svo_self", f"({picks_self}) / {n}"),
         expr.signal("svo_other", f"({picks_other}) / {n}"),
         expr.signal("svo_angle", "atan2(svo_other - 50, svo_self - 50) * (180 / PI)"),
@@ -215,7 +221,7 @@ def svo_slider_explorer() -> Explorer:
         x=x_axis, y=y_axis, order="end:Q")
     point = you.transform_filter("datum.end == 1").mark_point(
         filled=True, size=110, color=PALETTE[3]).encode(x=x_axis, y=y_axis, description="label:N")
-    side = CHART_WIDTH - 40
+    side = CHART_WIDTH - 80
     plot = alt.layer(circle, rays, names, arrow, point).properties(
         width=side, height=side, title=alt.Title(
             alt.ExprRef("'SVO angle ' + format(svo_angle, '.1f') + '°: ' + svo_category"),
@@ -223,8 +229,6 @@ def svo_slider_explorer() -> Explorer:
     text = readout([
         "'Mean payoff: you ' + format(svo_self, '.1f') + ', the other ' + format(svo_other, '.1f')",
         "'SVO angle ' + format(svo_angle, '.1f') + '°: ' + svo_category",
-        *[f"'Item {i + 1}: you ' + svo_items[{i}][0][item{i + 1}] + ', the other '"
-          f" + svo_items[{i}][1][item{i + 1}]" for i in range(n)],
     ])
     chart = alt.concat(plot, text, columns=1, spacing=10, align="none").add_params(*controls, *derived)
     return Explorer(chart, "svo_slider_explorer",

@@ -21,6 +21,10 @@ no-gift rate towards a ceiling::
 
     p = base_rate + (ceiling - base_rate) * (1 - exp(-strength * obligation))
 
+A gift of size 0 is no gift: whatever value a gift of its kind would have,
+nothing given delivers none (:func:`delivered_value`), so it leaves the no-gift
+rate unchanged, however little was expected.
+
 Assumptions: obligation never goes below zero (a disappointing gift is treated
 as no gift, not as an insult); people differ in how much they value a gift and
 in what they expect, around the condition's values (``heterogeneity``);
@@ -49,10 +53,12 @@ import pandas as pd
 from ._common import check_positive_int, check_probability, make_rng
 
 __all__ = [
+    "delivered_value",
     "felt_obligation",
     "repayment_probability",
     "simulate_gift_responses",
     "simulate_content_signups",
+    "content_signup_rates",
     "content_signup_grid",
 ]
 
@@ -98,6 +104,34 @@ def _check_model(base_rate, ceiling, expected_credit, surprise_weight, strength)
         "surprise_weight": _check_real("surprise_weight", surprise_weight, 0.0, 10.0),
         "strength": _check_real("strength", strength, 0.0, 10.0, open_low=True),
     }
+
+
+def delivered_value(value, gift):
+    """The value a gift actually delivers: ``value``, or 0 when nothing is given.
+
+    Parameters
+    ----------
+    value : float or array, 0-1
+        How much a gift of this kind helps the recipient's job.
+    gift : float or array, 0-1
+        Size of the gift given (0 = nothing).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``value`` where ``gift > 0``, else 0: a gift of size 0 is no gift.
+
+    Examples
+    --------
+    >>> float(delivered_value(0.8, 0.6))
+    0.8
+    >>> float(delivered_value(0.8, 0.0))  # nothing given: nothing to repay
+    0.0
+    """
+    v = _check_array("value", value, 0.0, 1.0)
+    g = _check_array("gift", gift, 0.0, 1.0)
+    out = np.where(g > 0, v, 0.0)
+    return float(out) if out.ndim == 0 else out
 
 
 def felt_obligation(value, surprise, *, expected_credit: float = DEFAULTS["expected_credit"],
@@ -197,7 +231,8 @@ def simulate_gift_responses(n_per_condition: int = 1000, *, values: Sequence[flo
 
     Every combination of ``values`` x ``gifts`` x ``expected`` is a condition
     with ``n_per_condition`` people. Each person values the gift a little
-    differently (``value * U(1 - h, 1 + h)``, capped at 1) and expects a little
+    differently (``value * U(1 - h, 1 + h)``, capped at 1; 0 where the gift's
+    size is 0, see :func:`delivered_value`) and expects a little
     more or less than the condition's baseline (``expected + N(0, h / 2)``,
     kept in 0-1), where ``h = heterogeneity``. Their surprise is the gift minus
     what they expected, their obligation comes from :func:`felt_obligation` and
@@ -211,6 +246,7 @@ def simulate_gift_responses(n_per_condition: int = 1000, *, values: Sequence[flo
         Value of the gift to the recipient's job. 0 works as a no-gift control.
     gifts : float or sequence of floats, 0-1
         Size of the gift actually given, on the same scale as ``expected``.
+        0 is no gift: no obligation whatever ``values`` says.
     expected : float or sequence of floats, 0-1
         The recipients' expectation baseline.
     heterogeneity : float, 0-1
@@ -252,7 +288,8 @@ def simulate_gift_responses(n_per_condition: int = 1000, *, values: Sequence[flo
                                       names=["value", "gift", "expected"]).to_frame(index=False)
     frame = grid.loc[grid.index.repeat(n)].reset_index(drop=True)
     size = len(frame)
-    person_value = np.clip(frame["value"].to_numpy() * generator.uniform(1 - h, 1 + h, size), 0, 1)
+    condition_value = delivered_value(frame["value"].to_numpy(), frame["gift"].to_numpy())
+    person_value = np.clip(condition_value * generator.uniform(1 - h, 1 + h, size), 0, 1)
     person_expected = np.clip(frame["expected"].to_numpy() + generator.normal(0, h / 2, size), 0, 1)
     surprise = frame["gift"].to_numpy() - person_expected
     obligation = felt_obligation(person_value, surprise, expected_credit=model["expected_credit"],
@@ -338,6 +375,49 @@ def simulate_content_signups(n_readers: int = 5000, *,
     return pd.DataFrame({"reader_id": np.arange(1, n + 1), "relevance": rel,
                          "reader_value": reader_value, "signup_probability": p,
                          "signed_up": signed_up})
+
+
+def content_signup_rates(relevance: Sequence[float] | float = (0.0, 0.25, 0.5, 0.75, 1.0), *,
+                         surprise: float = 0.3, heterogeneity: float = 0.2,
+                         base_rate: float = 0.02, ceiling: float = 0.30,
+                         expected_credit: float = DEFAULTS["expected_credit"],
+                         surprise_weight: float = DEFAULTS["surprise_weight"],
+                         strength: float = DEFAULTS["strength"]) -> np.ndarray:
+    """The sign-up rate the model assigns to each version: what a huge experiment would find.
+
+    The rates :func:`simulate_content_signups` draws from, with the same
+    parameters and defaults, averaged over how readers differ in the value
+    they get (``relevance * U(1 - h, 1 + h)``, capped at 1; midpoint rule
+    over 2,000 points). Plan a test from these design rates, not from the
+    rates one simulated sample happened to show.
+
+    Parameters
+    ----------
+    relevance : float or sequence of floats, 0-1
+        The versions.
+    surprise, heterogeneity, base_rate, ceiling, expected_credit, surprise_weight, strength
+        See :func:`simulate_content_signups`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One expected sign-up rate per version, in the order given.
+
+    Examples
+    --------
+    >>> rates = content_signup_rates([0.0, 1.0])
+    >>> float(rates[0])  # an irrelevant resource earns the base rate
+    0.02
+    >>> bool(rates[1] > rates[0])
+    True
+    """
+    levels = np.asarray(_as_levels("relevance", relevance, 0.0, 1.0))
+    s = _check_real("surprise", surprise, -1.0, 1.0)
+    h = _check_real("heterogeneity", heterogeneity, 0.0, 1.0)
+    model = _check_model(base_rate, ceiling, expected_credit, surprise_weight, strength)
+    spread = 1 - h + 2 * h * (np.arange(2000) + 0.5) / 2000
+    values = np.clip(levels[:, None] * spread[None, :], 0, 1)
+    return np.asarray(repayment_probability(values, s, **model)).mean(axis=1)
 
 
 def content_signup_grid(readers: Sequence[int] = (500, 2000, 10000, 40000), *,
