@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -134,8 +133,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def site_prefix() -> str:
     """Path the site is published under (GitHub Pages project sites live in a subfolder)."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    return config["sphinx"]["config"].get("notfound_urls_prefix", "/").strip("/")
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from course_assets import site_prefix_from_config  # the build derives it the same way
+
+    return site_prefix_from_config(ROOT / "_config.yml").strip("/")
 
 
 class _PrefixedHandler(_QuietHandler):

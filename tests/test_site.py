@@ -1,30 +1,38 @@
 """The hosted book as readers meet it: every page, in Chromium, offline, accessible.
 
 Covers: console errors, failed and foreign requests, drawn explorers, an
-axe-core audit (vendored in tests/vendor), alt text, heading order, internal
-links and anchors, leaks of solutions or hidden tests, page weight, launch
-buttons and the 404 page. Screenshots and a page-weight report are written to
+axe-core audit (vendored in tests/vendor) of the WCAG 2.0, 2.1 and 2.2 A and
+AA rules that fails on a violation of any impact, pages that scroll
+sideways on a phone, controls smaller than 24 px, alt text, heading order,
+internal links and anchors, leaks of solutions or hidden tests, page weight,
+launch buttons, the Colab install line and the 404 page under the site's
+address prefix. Screenshots and a page-weight report are written to
 test-artifacts/.
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import re
+import shutil
 import statistics
+import subprocess
+import sys
+import threading
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from playwright.sync_api import Error as PlaywrightError
 
-from conftest import ARTIFACTS, ROOT, open_page, site_prefix
+from conftest import ARTIFACTS, ROOT, _PrefixedHandler, site_prefix
+from site_checks import LAPTOP, PHONE, axe_violations, draw_explorers, open_in, small_targets
 
 pytestmark = pytest.mark.slow
-
-AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text(encoding="utf-8")
-SERIOUS = {"serious", "critical"}
 
 
 def site_pages(built_book: Path) -> list[str]:
@@ -50,39 +58,65 @@ def test_the_site_has_every_toc_page_and_a_404(built_book):
 
 
 # --- every page in the browser ---------------------------------------------
+#
+# Every page is audited twice: on a laptop in light mode and on a phone in dark
+# mode, so each page meets both widths and both colour schemes. The other two
+# pairings (laptop dark, phone light) change nothing the first two do not
+# reach except colours at the other width, so they run on a sample holding
+# every kind of page (text, chapter with explorers and practice, table,
+# review, lab). Each audit opens the page once; about 60 page loads in all
+# keep this module to a few minutes on 2 cores.
+
+#: One page of each kind, for the laptop-dark and phone-light audits.
+SAMPLE = ["book/intro.html", "book/insights/09-show-your-face.html", "book/cheatsheet.html",
+          "book/review.html", "exercises/outreach/outreach.html", "404.html"]
 
 
-def test_every_page_in_chromium(browser, site, built_book):
-    """Each page: no console error, no failed or foreign request, explorers drawn, axe clean."""
-    report = {}
-    ARTIFACTS.mkdir(exist_ok=True)
+def audit(browser, site, rel: str, size: dict, mode: str, shots: Path | None = None) -> dict:
+    """Open one page and return what is wrong with it (empty lists when nothing)."""
+    page, problems = open_in(browser, site, rel, size, mode)
+    try:
+        try:
+            draw_explorers(page)
+        except (AssertionError, PlaywrightError) as err:  # report it with the rest
+            problems["explorers_not_drawn"] = [str(err).splitlines()[0][:300]]
+        problems["axe"] = axe_violations(page)
+        if shots is not None:
+            page.screenshot(path=str(shots / (rel.replace("/", "_") + ".png")), full_page=False)
+        problems["controls_under_24px"] = small_targets(page, 24)
+        if size is PHONE:
+            # is_mobile lets Chromium widen the layout to fit what overflows, so
+            # compare with the phone's own width, not innerWidth
+            width = page.evaluate("() => document.scrollingElement.scrollWidth")
+            problems["wider_than_the_phone"] = [f"{width} px"] if width > PHONE["viewport"]["width"] else []
+    finally:
+        page.context.close()
+    return {k: v for k, v in problems.items() if v}
+
+
+def test_every_page_on_a_laptop_in_light_mode(browser, site, built_book):
+    """1280 px, light: no console error, no failed or foreign request, explorers drawn, axe
+    clean, every control >= 24 px."""
     shots = ARTIFACTS / "screenshots"
-    shots.mkdir(exist_ok=True)
-    for rel in site_pages(built_book):
-        page, problems, failed, foreign = open_page(browser, site, rel)
-        source = (built_book / rel).read_text(encoding="utf-8")
-        expected_views = source.count('class="reciprocity-explorer"')
-        if expected_views:
-            page.wait_for_function("() => [...document.querySelectorAll('.reciprocity-explorer')]"
-                                   ".every(e => e.dataset.ready)", timeout=20_000)
-        rendered = page.locator(".reciprocity-explorer[data-ready=true] svg").count()
-        page.add_script_tag(content=AXE)
-        axe = page.evaluate("""async () => {
-            // preload off: axe would re-fetch @import-ed sheets relative to the page
-            const r = await axe.run(document, {resultTypes: ['violations'], preload: false});
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                          nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-        }""")
-        serious = [v for v in axe if v["impact"] in SERIOUS]
-        page.screenshot(path=str(shots / (rel.replace("/", "_") + ".png")), full_page=False)
-        page.close()
-        report[rel] = {"console_errors": problems, "failed_requests": failed,
-                       "foreign_requests": foreign, "explorers": expected_views,
-                       "explorers_drawn": rendered, "axe_serious": serious}
+    shots.mkdir(parents=True, exist_ok=True)
+    report = {rel: audit(browser, site, rel, LAPTOP, "light", shots) for rel in site_pages(built_book)}
     (ARTIFACTS / "site-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    bad = {rel: r for rel, r in report.items()
-           if r["console_errors"] or r["failed_requests"] or r["foreign_requests"]
-           or r["axe_serious"] or r["explorers_drawn"] < r["explorers"]}
+    bad = {rel: r for rel, r in report.items() if r}
+    assert bad == {}, json.dumps(bad, indent=2)[:6000]
+
+
+def test_every_page_on_a_phone_in_dark_mode(browser, site, built_book):
+    """390 px with touch, dark: axe clean, nothing wider than the phone, every control >= 24 px."""
+    report = {rel: audit(browser, site, rel, PHONE, "dark") for rel in site_pages(built_book)}
+    (ARTIFACTS / "site-report-phone-dark.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    bad = {rel: r for rel, r in report.items() if r}
+    assert bad == {}, json.dumps(bad, indent=2)[:6000]
+
+
+@pytest.mark.parametrize("size, mode", [(LAPTOP, "dark"), (PHONE, "light")], ids=["laptop-dark", "phone-light"])
+def test_a_page_of_each_kind_in_the_other_modes(browser, site, size, mode):
+    report = {rel: audit(browser, site, rel, size, mode) for rel in SAMPLE}
+    bad = {rel: r for rel, r in report.items() if r}
     assert bad == {}, json.dumps(bad, indent=2)[:6000]
 
 
@@ -249,3 +283,135 @@ def test_no_solution_or_hidden_test_in_the_student_release():
             text = path.read_text(encoding="utf-8", errors="replace")
             leaks += [f"{path.relative_to(ROOT)}: {line[:60]}" for line in secrets if line in text]
     assert leaks == []
+
+
+# --- where the book lives: repository.url, set once in _config.yml -----------------
+
+
+def repository() -> tuple[str, str]:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"].rstrip("/").removesuffix(".git"), config["repository"]["branch"]
+
+
+def test_the_labs_page_gives_colab_users_the_install_line_of_this_repository(built_book):
+    url, branch = repository()
+    lines = [code.get_text() for code in page_soup(built_book, "book/labs/index.html").select("main code")]
+    assert f'%pip install "reciprocity @ git+{url}.git@{branch}"' in lines, [x for x in lines if "pip" in x]
+    placeholders = [rel for rel in site_pages(built_book)
+                    if re.search(r"&lt;repository URL&gt;|<repository URL>", (built_book / rel).read_text(encoding="utf-8"))]
+    assert placeholders == []
+
+
+def test_the_site_prefix_follows_the_repository():
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from course_assets import site_prefix as prefix_of
+
+    assert prefix_of("https://github.com/reciprocity-online/reciprocity-online") == "/reciprocity-online/"
+    assert prefix_of("https://github.com/someone/my-fork.git") == "/my-fork/"
+    assert prefix_of("https://github.com/someone/someone.github.io") == "/"  # a user site
+    assert prefix_of("https://github.com/someone/fork", "https://course.example.org/") == "/"
+    assert prefix_of("https://github.com/someone/fork", "https://example.org/courses/reciprocity") == "/courses/reciprocity/"
+    with pytest.raises(ValueError, match="repository.url"):
+        prefix_of("https://github.com/just-an-owner")
+    url, _ = repository()
+    assert site_prefix() == urlparse(url).path.strip("/").split("/")[1]
+
+
+class _PagesHandler(_PrefixedHandler):
+    """Serve a build as GitHub Pages serves a project site: a missing address gets the
+    site's own 404.html, with status 404."""
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404:
+            return super().send_error(code, message, explain)
+        body = (Path(self.directory) / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def serve_like_pages():
+    """A function that serves an HTML folder under /<prefix>/ as GitHub Pages would; its base URL."""
+    servers = []
+
+    def serve(folder: Path, prefix: str) -> str:
+        handler = functools.partial(type("Handler", (_PagesHandler,), {"prefix": prefix}),
+                                    directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/{prefix}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def check_not_found_page(browser, base: str, home_heading: str, chapter: str) -> None:
+    """A missing deep address under ``base`` shows the 404 page, styled, with links that work."""
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        failed = []
+        page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+                if r.status >= 400 and r.request.resource_type != "document" else None)
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        response = page.goto(f"{base}/book/no-such-part/no-such-page.html", wait_until="networkidle")
+        assert response.status == 404
+        assert page.locator("article.bd-article h1").first.inner_text().strip() == "Page not found"
+        assert failed == [], failed  # stylesheets, scripts and icons all found from this depth
+        unloaded = page.evaluate("() => [...document.querySelectorAll('link[rel=stylesheet]')]"
+                                 ".filter(l => !l.sheet || !l.sheet.cssRules.length).map(l => l.href)")
+        assert unloaded == []
+        styled = page.evaluate("() => ({theme: getComputedStyle(document.documentElement)"
+                               ".getPropertyValue('--pst-color-primary').trim(),"
+                               " toggle: getComputedStyle(document.querySelector('.primary-toggle')).display})")
+        assert styled["theme"] and styled["toggle"] != "none", styled
+        # the sidebar's contents open and lead to a chapter
+        page.locator(".primary-toggle").tap()
+        drawer_link = page.locator("dialog[open] nav.bd-links a", has_text=chapter)
+        assert drawer_link.is_visible()
+        assert page.request.get(urljoin(page.url, drawer_link.get_attribute("href"))).status == 200
+        page.keyboard.press("Escape")
+        # the way back: the body's link to the introduction
+        with page.expect_navigation():
+            page.get_by_role("link", name="Start again from the introduction").click()
+        assert page.url.startswith(base)
+        assert page.locator("article.bd-article h1").first.inner_text().strip() == home_heading
+    finally:
+        context.close()
+
+
+def test_a_missing_address_under_the_site_prefix_shows_the_404_page_styled(browser, built_book,
+                                                                            serve_like_pages):
+    base = serve_like_pages(built_book, site_prefix())
+    check_not_found_page(browser, base, "Reciprocity Online", "Show your face")
+
+
+def test_a_fork_s_404_page_works_under_the_fork_s_own_prefix(browser, tmp_path, serve_like_pages):
+    """Build a two-page book whose repository.url names a fork; its 404 page works under /<fork>/."""
+    source, static = tmp_path / "src", tmp_path / "src" / "_static"
+    static.mkdir(parents=True)
+    for name in ("course.css", "course.js"):
+        shutil.copy(ROOT / "book" / "_static" / name, static)
+    (source / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['notfound.extension', 'course_assets']\n"
+        "html_theme = 'sphinx_book_theme'\n"
+        "html_theme_options = {'repository_url': 'https://github.com/someone/my-course-fork',"
+        " 'navbar_persistent': []}\n"
+        "html_static_path = ['_static']\n"
+        "html_css_files = ['course.css']\n", encoding="utf-8")
+    (source / "index.rst").write_text("A fork of the course\n====================\n\n"
+                                      ".. toctree::\n\n   chapter\n", encoding="utf-8")
+    (source / "chapter.rst").write_text("Show your face\n==============\n\nA chapter.\n", encoding="utf-8")
+    build = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", str(source),
+                            str(tmp_path / "html")], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    base = serve_like_pages(tmp_path / "html", "my-course-fork")
+    check_not_found_page(browser, base, "A fork of the course", "Show your face")
