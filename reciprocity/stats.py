@@ -19,6 +19,7 @@ from numbers import Integral, Real
 from typing import Sequence
 
 import numpy as np
+from scipy import special as _special
 from scipy import stats as _sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
@@ -34,6 +35,8 @@ __all__ = [
     "proportion_ci",
     "compare_proportions",
     "sample_size",
+    "fisher_power",
+    "rate_ratio_ci",
     "srm_test",
     "holm",
     "rate_table",
@@ -179,6 +182,101 @@ def sample_size(p_control: float, p_treatment: float, power: float = 0.8,
     n = NormalIndPower().solve_power(effect_size=effect, alpha=a, power=pw, ratio=1.0,
                                      alternative="two-sided")
     return int(math.ceil(n - 1e-9))
+
+
+def _log_choose(n, k):
+    """log of the binomial coefficient n choose k, elementwise."""
+    return _special.gammaln(n + 1) - _special.gammaln(k + 1) - _special.gammaln(n - k + 1)
+
+
+def fisher_power(p_control: float, p_treatment: float, n_per_arm: int, alpha: float = 0.05,
+                 n_treatment: int | None = None) -> float:
+    """Exact power of Fisher's two-sided test, by enumerating every possible outcome.
+
+    :func:`sample_size` and the normal approximation describe the z-test. With
+    small counts the course recommends Fisher's exact test, which is more
+    conservative, so it has less power at the same sample size. Here every
+    pair of counts (``k_control``, ``k_treatment``) is enumerated: its
+    probability is a product of two binomials, and it counts towards power
+    when the two-sided Fisher p-value of its table is at most ``alpha``.
+    The p-values follow :func:`scipy.stats.fisher_exact` (tables no likelier
+    than the observed one, from the hypergeometric distribution given the
+    total number of successes), computed for all tables of one total at once.
+
+    Parameters
+    ----------
+    p_control, p_treatment : float
+        True rates in the two arms, strictly between 0 and 1 (equal rates give
+        the test's actual size, at most ``alpha``).
+    n_per_arm : int
+        Size of the control arm, and of the treatment arm unless ``n_treatment`` is given.
+    alpha : float
+        Significance level.
+    n_treatment : int, optional
+        Size of the treatment arm when the arms differ.
+
+    Examples
+    --------
+    >>> round(fisher_power(0.06, 0.26, 50), 2)
+    0.72
+    >>> round(fisher_power(0.06, 0.12, 50), 2)
+    0.09
+    """
+    pc = _check_open_unit("p_control", p_control)
+    pt = _check_open_unit("p_treatment", p_treatment)
+    a = _check_open_unit("alpha", alpha)
+    n_c = _check_count("n_per_arm", n_per_arm)
+    n_t = n_c if n_treatment is None else _check_count("n_treatment", n_treatment)
+    if n_c < 1 or n_t < 1:
+        raise ValueError("n_per_arm and n_treatment must be at least 1 (an arm needs someone in it)")
+    k_c, k_t = np.arange(n_c + 1)[:, None], np.arange(n_t + 1)[None, :]
+    # probability of each outcome: rows = successes in control, columns = in treatment
+    outcome = _sps.binom.pmf(k_c, n_c, pc) * _sps.binom.pmf(k_t, n_t, pt)
+    # each table's probability under no effect, given its total number of successes: the
+    # hypergeometric pmf, from log binomial coefficients (scipy's pmf is slow on a large grid)
+    null = np.exp(_log_choose(n_c, k_c) + _log_choose(n_t, k_t) - _log_choose(n_c + n_t, k_c + k_t))
+    reject = np.zeros_like(outcome, dtype=bool)
+    tolerance = 1 + 1e-7   # ties in probability count as "no likelier", as in scipy
+    for total in range(1, n_c + n_t):   # all-failure and all-success tables give p = 1
+        rows = np.arange(max(0, total - n_t), min(n_c, total) + 1)
+        pmf = null[rows, total - rows]
+        ordered = np.sort(pmf)
+        below = np.concatenate([[0.0], np.cumsum(ordered)])
+        p_values = below[np.searchsorted(ordered, pmf * tolerance, side="right")]
+        reject[rows, total - rows] = p_values <= a
+    return float(min(outcome[reject].sum(), 1.0))
+
+
+def rate_ratio_ci(successes_a: int, trials_a: int, successes_b: int, trials_b: int,
+                  confidence: float = 0.95) -> tuple[float, float, float]:
+    """Ratio of two rates (B / A) with the log-scale (Katz) interval.
+
+    The relative lift is this ratio minus one. Its interval is built on the log
+    scale, where the ratio's sampling distribution is close to normal:
+    ``exp(log(ratio) +/- z * sqrt(1/s_a - 1/n_a + 1/s_b - 1/n_b))``
+    (statsmodels ``confint_proportions_2indep(compare="ratio", method="log")``).
+    Both arms need at least one success.
+
+    Returns
+    -------
+    tuple of float
+        ``(ratio, low, high)``.
+
+    Examples
+    --------
+    >>> ratio, low, high = rate_ratio_ci(3, 50, 13, 50)
+    >>> round(ratio, 2), round(low, 2), round(high, 2)
+    (4.33, 1.31, 14.28)
+    """
+    sa, ta = _check_pair(successes_a, trials_a, "successes_a", "trials_a")
+    sb, tb = _check_pair(successes_b, trials_b, "successes_b", "trials_b")
+    conf = _check_open_unit("confidence", confidence)
+    if sa == 0 or sb == 0:
+        raise ValueError("both arms need at least one success for a ratio on the log scale; "
+                         "report the difference and its Newcombe interval instead")
+    low, high = confint_proportions_2indep(sb, tb, sa, ta, compare="ratio", method="log",
+                                           alpha=1 - conf)
+    return (sb / tb) / (sa / ta), float(low), float(high)
 
 
 def srm_test(observed_counts: Sequence[int], expected_shares: Sequence[float]) -> float:

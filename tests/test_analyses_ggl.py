@@ -208,3 +208,56 @@ def test_cluster_inflation_bound_is_the_worst_case_design_effect(voters):
     # sum over households of k^2, divided by the number of voters
     assert bound ** 2 == pytest.approx((sizes ** 2 / sizes).sum() / len(voters))
     assert 1.4 < bound < 1.55
+
+
+# -- the history split on three scales, and the ladder under clustering (issue 18: E6, E13)
+
+
+def test_history_scales_put_one_effect_on_three_scales(voters):
+    scales = ggl.history_scales("Neighbors", voters)
+    by_history = ggl.lift_by_history("Neighbors", voters)
+    assert list(scales["primaries_voted"]) == [0, 1, 2, 3]
+    assert scales["difference"].tolist() == pytest.approx(by_history["difference"].tolist())
+    assert scales["ratio"].tolist() == pytest.approx((scales["rate_letter"] / scales["rate_control"]).tolist())
+    odds = lambda rate: rate / (1 - rate)  # noqa: E731
+    assert scales["odds_ratio"].tolist() == pytest.approx(
+        (odds(scales["rate_letter"]) / odds(scales["rate_control"])).tolist())
+    for low, mid, high in (("diff_low", "difference", "diff_high"), ("ratio_low", "ratio", "ratio_high"),
+                           ("or_low", "odds_ratio", "or_high")):
+        assert ((scales[low] < scales[mid]) & (scales[mid] < scales[high])).all(), mid
+    # the ranking of histories is not the same on every scale: that is the point of the table
+    assert scales["difference"].idxmax() != scales["ratio"].idxmax()
+
+
+def test_history_interaction_logit_reproduces_the_stratum_odds_ratios(voters):
+    result = ggl.history_interaction("Neighbors", voters)
+    scales = ggl.history_scales("Neighbors", voters)
+    assert result.voters == int(voters["treatment"].isin(["Control", "Neighbors"]).sum())
+    assert result.logit_df == 3 and result.logit_lr > 0
+    # the interaction logit is saturated, so its effects are the log odds ratios of the strata
+    assert result.logit_effects.tolist() == pytest.approx(
+        [math.log(x) for x in scales["odds_ratio"]], abs=1e-6)
+    # differences in points vary far more between histories than log odds ratios do
+    assert result.points_p < result.logit_p < 0.05
+    assert result.points_p < 1e-4  # chapter 2 says "p < 0.0001" on the points scale
+    with pytest.raises(ValueError, match="letter"):
+        ggl.history_interaction("Control", voters)
+
+
+def test_the_sample_is_voters_of_the_november_2004_general_election(voters):
+    assert voters["g2004"].eq(1).all()
+
+
+def test_widen_for_clustering_stretches_each_side_by_the_bound():
+    assert ggl.widen_for_clustering(0.02, (0.01, 0.04), 1.5) == pytest.approx((0.005, 0.05))
+    with pytest.raises(ValueError, match="at least 1"):
+        ggl.widen_for_clustering(0.02, (0.01, 0.04), 0.5)
+
+
+def test_only_the_civic_duty_to_hawthorne_step_can_include_zero_under_clustering(voters):
+    check = ggl.ladder_clustering_check(voters).set_index("step")
+    assert (check["ci_low"] > 0).all(), "every step clears zero as computed"
+    assert (check["worst_low"] < check["ci_low"]).all() and (check["worst_high"] > check["ci_high"]).all()
+    assert check["clears_zero_at_worst"].to_dict() == {
+        "Control → Civic Duty": True, "Civic Duty → Hawthorne": False,
+        "Hawthorne → Self": True, "Self → Neighbors": True}

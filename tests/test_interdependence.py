@@ -72,6 +72,10 @@ def test_charity_summary_matches_a_direct_count():
     assert summary["mailed"] == len(frame) and summary["donors"] == frame["respond"].sum()
     assert summary["ci_low"] < summary["rate"] < summary["ci_high"]
     assert summary["median_gift"] == frame.loc[frame["respond"] == 1, "gift"].median()
+    # the mean among donors, and the same gifts spread over everyone mailed (non-donors gave 0)
+    assert summary["mean_gift"] == pytest.approx(frame.loc[frame["respond"] == 1, "gift"].mean())
+    assert summary["mean_gift_mailed"] == pytest.approx(frame["gift"].mean())
+    assert summary["mean_gift_mailed"] == pytest.approx(summary["mean_gift"] * summary["rate"])
     bands = charity.response_by_past_giving(frame)
     assert list(bands["past_giving"]) == list(charity.PAST_GIVING_BANDS)
     assert bands["n"].sum() == len(frame)

@@ -100,16 +100,16 @@ rng = np.random.default_rng(31)
 outcomes = np.repeat([1.0, 0.0], [16, 84])
 observed = 13 / 50 - 3 / 50
 hits = 0
-for _ in range(10_000):
+for _ in range(100_000):
     rng.shuffle(outcomes)
     hits += abs(outcomes[:50].mean() - outcomes[50:].mean()) >= observed - 1e-12
-perm_p = (hits + 1) / (10_000 + 1)
+perm_p = (hits + 1) / (100_000 + 1)
 """,
     "scipy": """
 x = np.repeat([1.0, 0.0], [13, 37])
 y = np.repeat([1.0, 0.0], [3, 47])
 perm_p = stats.permutation_test((x, y), lambda a, b, axis: a.mean(axis) - b.mean(axis),
-                                vectorized=True, n_resamples=20_000,
+                                vectorized=True, n_resamples=100_000,
                                 random_state=np.random.default_rng(99)).pvalue
 """,
     "exact": """

@@ -31,19 +31,19 @@ ACCEPTANCE = 0.999
 
 
 @pytest.fixture(scope="module")
-def sampled_answers() -> list[tuple[str, str, str, tuple, tuple]]:
-    """(lab, grade_id, kind, inputs, (low, high)) of every free-choice answer in the labs."""
+def sampled_answers() -> list[tuple[str, str, str, tuple, tuple, int]]:
+    """(lab, grade_id, kind, inputs, (low, high), draws) of every free-choice answer in the labs."""
     found = []
     for lab in lab_tests.LABS:
         nb = nbformat.read(lab_tests.notebook_path(lab), as_version=4)
         for cell in lab_spec.SPECS[lab](lab_tests.solution_namespace(nb)):
-            found += [(lab, cell.grade_id, kind, inputs, bounds)
-                      for kind, inputs, bounds in cell.sampled]
+            found += [(lab, cell.grade_id, kind, inputs, bounds, draws)
+                      for kind, inputs, bounds, draws in cell.sampled]
     return found
 
 
 def test_every_lab_has_its_free_choice_answers_listed(sampled_answers):
-    kinds = {(lab, kind) for lab, _, kind, _, _ in sampled_answers}
+    kinds = {(lab, kind) for lab, _, kind, _, _, _ in sampled_answers}
     assert {(lab, "permutation") for lab in lab_tests.LABS} <= kinds
     assert ("outreach", "power") in kinds
 
@@ -78,13 +78,13 @@ def power_runs(p1: float, p2: float, draws: int, seed: int, n: int = 50) -> dict
             "simulated_unpooled_z": float(np.mean(np.nan_to_num(z_unpooled) > z))}
 
 
-def acceptance(kind: str, inputs: tuple, bounds: tuple) -> dict[str, float]:
-    """Share of SEEDS seeded runs, per method, that the hidden test accepts."""
+def acceptance(kind: str, inputs: tuple, bounds: tuple, draws: int) -> dict[str, float]:
+    """Share of SEEDS seeded runs of ``draws`` draws, per method, that the hidden test accepts."""
     low, high = bounds
     hits: dict[str, int] = {}
     for seed in range(SEEDS):
-        runs = (permutation_runs(*inputs, draws=lab_spec.PERM_DRAWS, seed=seed) if kind == "permutation"
-                else power_runs(*inputs, draws=lab_spec.SIM_DRAWS, seed=seed))
+        runs = (permutation_runs(*inputs, draws=draws, seed=seed) if kind == "permutation"
+                else power_runs(*inputs, draws=draws, seed=seed))
         for method, value in runs.items():
             hits[method] = hits.get(method, 0) + (low <= value <= high)
     return {method: count / SEEDS for method, count in hits.items()}
@@ -92,15 +92,15 @@ def acceptance(kind: str, inputs: tuple, bounds: tuple) -> dict[str, float]:
 
 def test_seeded_runs_of_every_accepted_method_are_accepted(sampled_answers):
     report, failing = {}, {}
-    for lab, grade_id, kind, inputs, bounds in sampled_answers:
-        shares = acceptance(kind, inputs, bounds)
+    for lab, grade_id, kind, inputs, bounds, draws in sampled_answers:
+        shares = acceptance(kind, inputs, bounds, draws)
         report[f"{lab}/{grade_id}{inputs}"] = shares
         failing.update({f"{lab}/{grade_id}{inputs} {m}": s for m, s in shares.items() if s < ACCEPTANCE})
     assert failing == {}, f"acceptance below {ACCEPTANCE:.1%}: {failing}; all: {report}"
 
 
 def test_exact_methods_lie_inside_every_range(sampled_answers):
-    for lab, grade_id, kind, inputs, (low, high) in sampled_answers:
+    for lab, grade_id, kind, inputs, (low, high), _ in sampled_answers:
         exact = (lab_spec.permutation_methods(*inputs) if kind == "permutation"
                  else lab_spec.power_methods(*inputs))
         assert all(low <= v <= high for v in exact.values()), (lab, grade_id, exact, low, high)
@@ -145,7 +145,7 @@ def wrong_answers(kind: str, inputs: tuple) -> dict[str, float]:
 
 def test_typical_wrong_answers_are_rejected(sampled_answers):
     outcomes = {}
-    for lab, grade_id, kind, inputs, (low, high) in sampled_answers:
+    for lab, grade_id, kind, inputs, (low, high), _ in sampled_answers:
         for name, value in wrong_answers(kind, inputs).items():
             outcomes[f"{lab}/{grade_id}{inputs}: {name} = {value:.4f}"] = not low <= value <= high
     score = sum(outcomes.values()) / len(outcomes)

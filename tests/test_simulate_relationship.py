@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from reciprocity.simulate.relationship import (
-    perceived_continuation, reply_probability, simulate_favour_campaign)
+    COLD_REPLY, EVEN_ODDS_REPLY, perceived_continuation, reply_probability, simulate_favour_campaign)
 
 
 def test_belief_rises_with_each_noticed_favour():
@@ -17,12 +17,20 @@ def test_intro_counts_as_evidence_before_any_favour():
     assert perceived_continuation(0, intro=True) > perceived_continuation(0)
 
 
-def test_calibration_reproduces_the_two_reply_rates():
-    # a near-certain belief of 0 and of 0.5 give back the two calibration rates
-    stranger = reply_probability(0, prior_continuation=1e-9, prior_strength=100)
-    partner = reply_probability(0, prior_continuation=0.5, prior_strength=100)
-    assert stranger == pytest.approx(0.287, abs=1e-6)
-    assert partner == pytest.approx(0.561, abs=1e-6)
+def test_the_two_assumed_anchor_rates_are_reproduced():
+    # a near-certain belief of 0 and of 0.5 give back the two assumed anchors
+    cold = reply_probability(0, prior_continuation=1e-9, prior_strength=100)
+    even = reply_probability(0, prior_continuation=0.5, prior_strength=100)
+    assert cold == pytest.approx(COLD_REPLY, abs=1e-6)
+    assert even == pytest.approx(EVEN_ODDS_REPLY, abs=1e-6)
+    moved = reply_probability(0, prior_continuation=0.5, prior_strength=100, cold_reply=0.1,
+                              even_odds_reply=0.3)
+    assert moved == pytest.approx(0.3, abs=1e-6)
+
+
+def test_anchors_must_be_ordered():
+    with pytest.raises(ValueError, match="even_odds_reply"):
+        reply_probability(0, cold_reply=0.5, even_odds_reply=0.4)
 
 
 def test_reply_probability_rises_with_favours_and_with_attention():
@@ -72,7 +80,7 @@ def test_same_seed_same_data():
     ({"intro_share": -0.1}, "intro_share"),
     ({"prior_continuation": 1.0}, "prior_continuation"),
     ({"prior_strength": 0}, "prior_strength"),
-    ({"stranger_reply": 0.6}, "partner_reply"),
+    ({"cold_reply": 0.6}, "even_odds_reply"),
 ])
 def test_bad_parameters_raise_clear_errors(kwargs, word):
     with pytest.raises(ValueError, match=word):

@@ -162,3 +162,58 @@ def test_comparison_prints_points_and_readable_p_values():
     assert "z-test p < 0.0001" in text and "p = 0.0" not in text
     assert "np.float64" not in text
     assert "relative lift undefined" in str(stats.compare_proportions(0, 50, 13, 50))
+
+
+# -- exact-test power and the ratio of two rates ----------------------------------
+
+
+def fisher_power_by_brute_force(p_control: float, p_treatment: float, n_c: int, n_t: int,
+                                alpha: float = 0.05) -> float:
+    """Power of Fisher's test: scipy's own p-value for every possible table, weighted by its chance."""
+    from scipy.stats import binom, fisher_exact
+
+    return sum(binom.pmf(kc, n_c, p_control) * binom.pmf(kt, n_t, p_treatment)
+               for kc in range(n_c + 1) for kt in range(n_t + 1)
+               if fisher_exact([[kt, n_t - kt], [kc, n_c - kc]])[1] <= alpha)
+
+
+@pytest.mark.parametrize("p_control, p_treatment, n_c, n_t, alpha", [
+    (0.06, 0.26, 20, 20, 0.05), (0.1, 0.4, 17, 23, 0.05), (0.3, 0.3, 15, 15, 0.05),
+    (0.2, 0.5, 12, 30, 0.01), (0.5, 0.2, 25, 25, 0.10),
+])
+def test_fisher_power_agrees_with_scipy_fisher_exact_table_by_table(p_control, p_treatment, n_c, n_t, alpha):
+    expected = fisher_power_by_brute_force(p_control, p_treatment, n_c, n_t, alpha)
+    n_treatment = None if n_t == n_c else n_t
+    assert stats.fisher_power(p_control, p_treatment, n_c, alpha, n_treatment) == pytest.approx(expected, abs=1e-12)
+
+
+def test_fisher_power_for_the_cold_email_test_is_below_the_z_tests():
+    """With 50 per arm, Fisher's test has power of about 0.72 for 6% -> 26% and 0.09 for 6% -> 12%."""
+    assert stats.fisher_power(0.06, 0.26, 50) == pytest.approx(0.722, abs=0.001)
+    assert stats.fisher_power(0.06, 0.12, 50) == pytest.approx(0.086, abs=0.001)
+    # the z-test's sample size gives the z-test 80% power, and Fisher's test less
+    assert stats.fisher_power(0.06, 0.26, stats.sample_size(0.06, 0.26)) < 0.8
+
+
+def test_fisher_power_is_at_most_alpha_without_an_effect_and_grows_with_n():
+    assert stats.fisher_power(0.2, 0.2, 60) <= 0.05
+    powers = [stats.fisher_power(0.1, 0.3, n) for n in (20, 40, 80, 160)]
+    assert powers == sorted(powers) and powers[-1] > 0.9
+
+
+def test_rate_ratio_ci_is_the_katz_log_interval():
+    ratio, low, high = stats.rate_ratio_ci(3, 50, 13, 50)
+    half = norm.ppf(0.975) * math.sqrt(1 / 3 - 1 / 50 + 1 / 13 - 1 / 50)
+    assert ratio == pytest.approx(13 / 3)
+    assert (low, high) == pytest.approx((ratio * math.exp(-half), ratio * math.exp(half)))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: stats.fisher_power(0.06, 0.26, 0), "at least 1"),
+    (lambda: stats.fisher_power(0.06, 1.26, 50), "p_treatment must be a probability"),
+    (lambda: stats.fisher_power(0.06, 0.26, 50, alpha=5), "alpha must be a probability"),
+    (lambda: stats.rate_ratio_ci(0, 50, 13, 50), "at least one success"),
+])
+def test_new_helpers_name_the_argument_and_rule(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

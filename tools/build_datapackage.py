@@ -104,11 +104,10 @@ RESOURCES = [
         "name": "thornton2008",
         "path": "thornton2008_hiv_incentives.csv",
         "title": "Cash incentives to learn HIV results (Thornton 2008)",
-        "description": (
-            "Field experiment in rural Malawi: after an HIV test, people received a voucher "
-            "worth between 0 and 3 US dollars (randomised) redeemable when they collected "
-            "their result. `got` is whether they learned their result. Missing values are "
-            "as in the published replication data (people not tested or not offered a voucher)."
+        "about_file": (
+            "One row per person; `got` is whether they learned their result, `tinc` the voucher "
+            "in US dollars. Missing values are as in the published replication data (people "
+            "not tested or not offered a voucher)."
         ),
         "sources": [{
             "title": "Thornton, R. L. (2008). The demand for, and impact of, learning HIV status. "
@@ -154,10 +153,9 @@ RESOURCES = [
         "name": "kalist2004",
         "path": "kalist2004_friend_or_foe.csv",
         "title": "Friend or Foe? television game show (Kalist 2004)",
-        "description": (
-            "Pairs on a game show chose simultaneously, once, to play 'friend' (share the "
-            "pot) or 'foe' (take it all if the other plays friend). Real money, one shot. "
-            "Columns ending in 1 describe the partner."
+        "about_file": (
+            "One row per contestant; `play` is the choice, and columns ending in 1 describe "
+            "the partner."
         ),
         "sources": [{
             "title": "Kalist, D. E. (2004). Data from the television game show \"Friend or Foe?\". "
@@ -186,9 +184,9 @@ RESOURCES = [
         "name": "levin_isen1975",
         "path": "levin_isen1975_mail_me.csv",
         "title": "A found coin and mailing a lost letter (Levin & Isen 1975)",
-        "description": (
-            "People who did or did not find a coin in a phone booth later passed a sealed, "
-            "addressed letter; `mailed_letter` is whether they mailed it."
+        "about_file": (
+            "One row per caller; `found_coin` is whether they found the dime, `mailed_letter` "
+            "whether they mailed the letter."
         ),
         "sources": [{
             "title": "Levin, P. F. & Isen, A. M. (1975). Further studies on the effect of feeling "
@@ -234,11 +232,15 @@ RESOURCES = [
 
 
 def description(spec: dict) -> str:
-    """A study's design from the registry (reciprocity/studies.yml), then what the file holds."""
+    """A study's design from the registry (reciprocity/studies.yml), then what the file holds.
+
+    Every resource has an "about_file" entry (what a row and the key columns are); the rest
+    of its description, the design, what was given or requested, who could observe it and
+    the file's size where it differs from the study's, comes from the study's record, so
+    the datasets appendix and ``data.describe`` never retype a study.
+    """
     from reciprocity import studies
 
-    if "about_file" not in spec:
-        return spec["description"]
     study = studies.get(spec["citation_key"])
     parts = [study.design, f"Given or requested: {study.given_or_requested}",
              f"Who could observe it: {study.observers}"]

@@ -46,6 +46,9 @@ from lab_tests import TestCell, lit, near, within
 N_MARGIN = 0.02      # relative margin around the sample sizes of the accepted methods
 SIM_DRAWS = 10_000   # fewest simulated experiments the power question accepts
 PERM_DRAWS = 9_999   # fewest shuffles the permutation questions accept
+#: Lab 1's two-sided p (about 0.012) sits so close to its one-sided p (0.006) that
+#: 9,999 shuffles cannot tell them apart; with 100 e-mails, 99,999 shuffles cost nothing.
+OUTREACH_PERM_DRAWS = 99_999
 MC_SE = 3.5          # Monte Carlo standard errors of slack: a normal estimate falls outside with chance 0.05%
 
 
@@ -156,15 +159,15 @@ def permutation_standard_errors(k1: int, n1: int, k2: int, n2: int, draws: int =
             "fisher": 0.0}
 
 
-def permutation_range(k1, n1, k2, n2) -> tuple[float, float]:
+def permutation_range(k1, n1, k2, n2, draws: int = PERM_DRAWS) -> tuple[float, float]:
     """Accepted p-values: each rule's exact value, widened by MC_SE of its own standard errors.
 
     The ``1 / (draws + 1)`` correction (counting the observed split among the
     shuffles) shifts a seeded estimate by at most that much, so it is added too.
     """
     exact = permutation_methods(k1, n1, k2, n2)
-    errors = permutation_standard_errors(k1, n1, k2, n2)
-    slack = 1 / (PERM_DRAWS + 1)
+    errors = permutation_standard_errors(k1, n1, k2, n2, draws)
+    slack = 1 / (draws + 1)
     lo = min(p - MC_SE * errors[rule] for rule, p in exact.items())
     hi = max(p + MC_SE * errors[rule] for rule, p in exact.items())
     return (max(0.0, math.floor((lo - slack) * 1e4) / 1e4),
@@ -186,17 +189,18 @@ def wald_diff(k1, n1, k2, n2) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _permutation_cell(grade_id, name, counts, what, after, insight, assesses) -> TestCell:
-    low, high = permutation_range(*counts)
+def _permutation_cell(grade_id, name, counts, what, after, insight, assesses,
+                      draws: int = PERM_DRAWS) -> TestCell:
+    low, high = permutation_range(*counts, draws=draws)
     return TestCell(
         grade_id, 2, f"{name}: a two-sided permutation p-value ({what}).",
         [f"assert 0 < _f({name}) <= 1, f\"{name} should be a p-value, got {{{name}}}\"",
          f"assert _f({name}) >= 1 / 100001, \"a permutation p-value is never 0: count the observed split too\""],
         [within(name, low, high,
-                f"{name} = {{_f({name}):.4f}}; a seeded run with at least {PERM_DRAWS:,} shuffles "
+                f"{name} = {{_f({name}):.4f}}; a seeded run with at least {draws:,} shuffles "
                 f"lands between {low:.4f} and {high:.4f}. Two-sided, {what}?")],
         insight=insight, assesses=assesses, after=after,
-        sampled=(("permutation", tuple(counts), (low, high)),))
+        sampled=(("permutation", tuple(counts), (low, high), draws),))
 
 
 # --------------------------------------------------------------------------- Lab 1: outreach
@@ -263,7 +267,7 @@ def outreach(ns: dict) -> list[TestCell]:
                          f"power_50_26 = {{_f(power_50_26):.3f}}; accepted methods give {pw26[0]:.3f} to {pw26[1]:.3f} "
                          "(two-sided z-test, alpha = 0.05, 50 per arm)")],
                  power_ins, "power of the practitioner's 50-per-arm test",
-                 sampled=(("power", (0.06, 0.12), pw12), ("power", (0.06, 0.26), pw26))),
+                 sampled=(("power", (0.06, 0.12), pw12, SIM_DRAWS), ("power", (0.06, 0.26), pw26, SIM_DRAWS))),
         TestCell("test_wilson_visible", 1,
                  "The interval for 13/50 brackets the observed 26% and is a (low, high) pair.",
                  ["low, high = wilson_interval(13, 50)",
@@ -304,7 +308,7 @@ def outreach(ns: dict) -> list[TestCell]:
                  "Methods: exact tests", "Fisher's exact test, two-sided"),
         _permutation_cell("test_permutation", "perm_p", (*photo, *no_photo), "photo minus no photo",
                           "perm_answer", "Methods: permutation tests",
-                          "permutation test of a difference in reply rates"),
+                          "permutation test of a difference in reply rates", draws=OUTREACH_PERM_DRAWS),
         TestCell("test_reply_table_shape", 1,
                  "One row per group, the five columns in order, rates between the interval bounds.",
                  ['t = reply_table(broockman, "treat_out")',

@@ -30,13 +30,18 @@ PAST_GIVING_BANDS = {"up to 25%": (0, 0.25), "25-50%": (0.25, 0.5), "50-75%": (0
 
 
 def response_summary(frame: pd.DataFrame | None = None, confidence: float = 0.95) -> dict:
-    """Response rate with a Wilson interval, and the median and mean gift of those who gave.
+    """Response rate with a Wilson interval, and the size of gifts.
+
+    ``median_gift`` and ``mean_gift`` are taken over the donors only;
+    ``mean_gift_mailed`` spreads the same gifts over everyone mailed (a
+    non-donor counts as 0), which is what one letter brought in on average.
 
     Returns
     -------
     dict
         ``mailed``, ``donors``, ``rate``, ``ci_low``, ``ci_high``,
-        ``median_gift`` and ``mean_gift`` (guilders, among donors).
+        ``median_gift`` and ``mean_gift`` (guilders, among donors) and
+        ``mean_gift_mailed`` (guilders, per person mailed).
     """
     frame = data.load("franses_paap2001") if frame is None else frame
     donors = int(frame["respond"].sum())
@@ -44,7 +49,8 @@ def response_summary(frame: pd.DataFrame | None = None, confidence: float = 0.95
     gifts = frame.loc[frame["respond"] == 1, "gift"]
     return {"mailed": len(frame), "donors": donors, "rate": donors / len(frame),
             "ci_low": float(low), "ci_high": float(high),
-            "median_gift": float(gifts.median()), "mean_gift": float(gifts.mean())}
+            "median_gift": float(gifts.median()), "mean_gift": float(gifts.mean()),
+            "mean_gift_mailed": float(gifts.sum() / len(frame))}
 
 
 def response_by_past_giving(frame: pd.DataFrame | None = None, confidence: float = 0.95) -> pd.DataFrame:

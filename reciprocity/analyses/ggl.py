@@ -29,7 +29,8 @@ __all__ = ["GGL_ARMS", "LETTERS", "PRIMARIES", "ARM_COLOURS", "LADDER_STEPS", "l
            "arm_counts", "arm_turnout", "compare_arms", "compare_with_control",
            "turnout_counts", "voter_groups", "ladder_table", "REPORTED_HOUSEHOLDS",
            "household_counts", "MailingYield", "mailing_yield", "lift_by_history",
-           "cluster_inflation_bound"]
+           "cluster_inflation_bound", "widen_for_clustering", "ladder_clustering_check",
+           "history_scales", "HistoryInteraction", "history_interaction"]
 
 #: The five arms, from the least to the most social pressure.
 GGL_ARMS = ["Control", "Civic Duty", "Hawthorne", "Self", "Neighbors"]
@@ -261,3 +262,137 @@ def cluster_inflation_bound(frame: pd.DataFrame | None = None) -> float:
     """
     sizes = _frame(frame)["hh_size"]
     return float(math.sqrt(sizes.mean()))
+
+
+def widen_for_clustering(difference: float, ci: tuple[float, float],
+                         bound: float) -> tuple[float, float]:
+    """An interval widened, on each side, by the clustering bound: the worst case.
+
+    ``bound`` is :func:`cluster_inflation_bound`, the largest factor by which
+    household clustering can stretch a standard error. Each side of the
+    (possibly lopsided) interval is stretched around ``difference`` by that
+    factor, so the result is as wide as a clustered interval could be.
+    """
+    if bound < 1:
+        raise ValueError(f"bound is a factor of at least 1 (clustering only widens), got {bound!r}")
+    low, high = ci
+    return difference - bound * (difference - low), difference + bound * (high - difference)
+
+
+def ladder_clustering_check(frame: pd.DataFrame | None = None,
+                            confidence: float = 0.95) -> pd.DataFrame:
+    """Each step of :data:`LADDER_STEPS` for all voters, as computed and at worst under clustering.
+
+    Columns ``step``, ``adds``, ``difference``, ``ci_low``, ``ci_high`` (Newcombe,
+    voters treated as independent), ``worst_low``, ``worst_high`` (the same
+    interval widened by :func:`cluster_inflation_bound`) and
+    ``clears_zero_at_worst``: whether the step stays above zero even then.
+    """
+    frame = _frame(frame)
+    bound = cluster_inflation_bound(frame)
+    rows = []
+    for a, b, adds in LADDER_STEPS:
+        r = compare_arms(a, b, frame, confidence=confidence)
+        worst_low, worst_high = widen_for_clustering(r.difference, r.ci, bound)
+        rows.append({"step": f"{a} → {b}", "adds": adds, "difference": r.difference,
+                     "ci_low": r.ci[0], "ci_high": r.ci[1], "worst_low": worst_low,
+                     "worst_high": worst_high, "clears_zero_at_worst": bool(worst_low > 0)})
+    return pd.DataFrame(rows)
+
+
+def _history(frame: pd.DataFrame) -> pd.Series:
+    return frame[PRIMARIES].sum(axis=1).rename("primaries_voted")
+
+
+def history_scales(letter: str = "Neighbors", frame: pd.DataFrame | None = None,
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """The letter's effect for each voting history, on three scales.
+
+    Whether a letter "works best" for one kind of voter depends on how the
+    effect is measured, because the control group's turnout differs so much
+    between histories. One row per number of earlier primaries voted in (0-3):
+
+    - points: ``difference`` (letter minus control), ``diff_low``, ``diff_high`` (Newcombe);
+    - relative lift: ``ratio`` (letter / control; the lift is ratio - 1),
+      ``ratio_low``, ``ratio_high`` (log-scale Katz interval, :func:`reciprocity.stats.rate_ratio_ci`);
+    - odds: ``odds_ratio``, ``or_low``, ``or_high`` (logit, i.e. Woolf, interval from
+      statsmodels ``confint_proportions_2indep(compare="odds-ratio")``); the
+      log of the odds ratio is the letter's effect in a logit model.
+
+    Also ``n_control``, ``n_letter``, ``rate_control``, ``rate_letter``. Voters
+    are treated as independent, so every interval is somewhat too narrow.
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    if letter not in LETTERS:
+        raise ValueError(f"letter must be one of {LETTERS}, got {letter!r}")
+    frame = _frame(frame)
+    history = _history(frame)
+    rows = []
+    for k in range(len(PRIMARIES) + 1):
+        counts = arm_counts(frame.loc[history == k])
+        vc, nc = int(counts.loc["Control", "votes"]), int(counts.loc["Control", "n"])
+        vl, nl = int(counts.loc[letter, "votes"]), int(counts.loc[letter, "n"])
+        diff = stats.compare_proportions(vc, nc, vl, nl, confidence=confidence)
+        ratio, ratio_low, ratio_high = stats.rate_ratio_ci(vc, nc, vl, nl, confidence=confidence)
+        or_low, or_high = confint_proportions_2indep(vl, nl, vc, nc, compare="odds-ratio",
+                                                     method="logit", alpha=1 - confidence)
+        odds_ratio = (vl / (nl - vl)) / (vc / (nc - vc))
+        rows.append({"primaries_voted": k, "n_control": nc, "n_letter": nl,
+                     "rate_control": diff.rate_a, "rate_letter": diff.rate_b,
+                     "difference": diff.difference, "diff_low": diff.ci[0], "diff_high": diff.ci[1],
+                     "ratio": ratio, "ratio_low": ratio_low, "ratio_high": ratio_high,
+                     "odds_ratio": odds_ratio, "or_low": float(or_low), "or_high": float(or_high)})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class HistoryInteraction:
+    """Does the letter's effect differ by voting history? From :func:`history_interaction`."""
+
+    letter: str
+    voters: int                  #: control and letter voters in the fit
+    logit_lr: float              #: likelihood-ratio statistic, interaction logit vs additive logit
+    logit_df: int                #: its degrees of freedom (history groups - 1)
+    logit_p: float               #: p-value on the log-odds scale
+    logit_effects: pd.Series     #: the letter's log odds ratio per history group, from the model
+    points_f: float              #: F statistic of the interaction terms in a linear probability model
+    points_p: float              #: p-value on the percentage-point scale (robust HC1 errors)
+
+
+def history_interaction(letter: str = "Neighbors",
+                        frame: pd.DataFrame | None = None) -> HistoryInteraction:
+    """Test whether the letter's effect differs between voting histories, on two scales.
+
+    On the log-odds scale: a statsmodels logit of ``voted ~ letter * C(history)``
+    (history = earlier primaries voted in, 0-3) on the control and letter
+    voters, against the model without the interaction, by a likelihood-ratio
+    test. On the percentage-point scale: the same formula as a linear
+    probability model (OLS with heteroskedasticity-robust HC1 errors) and an F
+    test of its interaction terms. The two tests ask different questions, and
+    they need not agree. Voters are treated as independent although letters
+    went to households, so both p-values are somewhat too small.
+    """
+    import statsmodels.formula.api as smf
+    from scipy import stats as sps
+
+    if letter not in LETTERS:
+        raise ValueError(f"letter must be one of {LETTERS}, got {letter!r}")
+    frame = _frame(frame)
+    part = frame.loc[frame["treatment"].isin(["Control", letter]), ["treatment", "voted"]]
+    part = part.assign(letter=(part["treatment"] == letter).astype(int),
+                       history=_history(frame.loc[part.index]))
+    full = smf.logit("voted ~ letter * C(history)", part).fit(disp=0)
+    additive = smf.logit("voted ~ letter + C(history)", part).fit(disp=0)
+    lr = 2 * (full.llf - additive.llf)
+    df = int(full.df_model - additive.df_model)
+    interactions = [name for name in full.params.index if name.startswith("letter:")]
+    effects = pd.Series([full.params["letter"]] + [full.params["letter"] + full.params[name]
+                                                  for name in interactions],
+                        index=pd.Index(range(len(interactions) + 1), name="primaries_voted"),
+                        name="log_odds_ratio")
+    linear = smf.ols("voted ~ letter * C(history)", part).fit(cov_type="HC1")
+    f_test = linear.f_test(" = 0, ".join(interactions) + " = 0")
+    return HistoryInteraction(letter=letter, voters=len(part), logit_lr=float(lr), logit_df=df,
+                              logit_p=float(sps.chi2.sf(lr, df)), logit_effects=effects,
+                              points_f=float(f_test.fvalue), points_p=float(f_test.pvalue))

@@ -8,13 +8,16 @@ Each small favour the recipient *notices* (a share, a mention, a useful idea)
 is evidence that the sender is in it for the long run, and an introduction
 from a mutual friend counts as several such pieces of evidence at once.
 
-The model is *simulated* and deliberately simple; its two reply rates are
-set to Broockman (2013), where state legislators answered 28.7% of e-mails
-from someone outside their district and 56.1% from a constituent. Those rates
-measure responsiveness under an electoral incentive (interdependence), not the
-repayment of favours, and because the model is set to reproduce them,
-agreeing with them is built in: it cannot confirm Broockman's result, and
-what it says about favours follows from its assumptions.
+The model is *simulated* and deliberately simple. Its two anchor rates are
+stated design assumptions, not estimates: a cold request to someone who
+expects no further dealings is answered one time in four
+(:data:`COLD_REPLY`), and a request from someone they give even odds of
+dealing with again one time in two (:data:`EVEN_ODDS_REPLY`). No study
+measures these for the requests the course is about. In particular the
+legislator experiment (Broockman 2013) is not a calibration source: it varied
+an electoral stake (whether the sender could vote for the legislator), not the
+chance of meeting again, so its reply rates say nothing about a continuation
+probability. What the model says about favours follows from its assumptions.
 """
 from __future__ import annotations
 
@@ -30,12 +33,14 @@ from scipy.stats import binom
 from ._common import check_positive_int, check_probability, make_rng
 
 __all__ = ["perceived_continuation", "reply_probability", "simulate_favour_campaign",
-           "NOTICE_RATES", "PRIORS", "MAX_FAVOURS", "favour_grid"]
+           "COLD_REPLY", "EVEN_ODDS_REPLY", "NOTICE_RATES", "PRIORS", "MAX_FAVOURS", "favour_grid"]
 
-#: Broockman (2013), non-Black legislators: reply rates to an out-of-district
-#: sender (no electoral interdependence) and to a constituent. Used as the
-#: model's assumed reply rates at continuation 0 and 0.5.
-STRANGER_REPLY, PARTNER_REPLY = 0.287, 0.561
+#: Assumed reply rate when the recipient expects no further dealings (continuation 0).
+COLD_REPLY = 0.25
+#: Assumed reply rate when the recipient gives even odds of dealing with the sender
+#: again (continuation 0.5, one expected future round). Both are design assumptions
+#: that set the scale of the curves; they are not taken from any study.
+EVEN_ODDS_REPLY = 0.50
 
 
 def _check_number(name: str, value, low: float, high: float) -> float:
@@ -69,14 +74,14 @@ def perceived_continuation(noticed, *, prior_continuation: float = 0.1,
     return successes / (s + extra + np.asarray(noticed, dtype=float))
 
 
-def _values(stranger_reply: float, partner_reply: float) -> tuple[float, float]:
+def _values(cold_reply: float, even_odds_reply: float) -> tuple[float, float]:
     """Value of replying with no future (base) and per expected future round."""
-    low = check_probability("stranger_reply", stranger_reply, open_interval=True)
-    high = check_probability("partner_reply", partner_reply, open_interval=True)
+    low = check_probability("cold_reply", cold_reply, open_interval=True)
+    high = check_probability("even_odds_reply", even_odds_reply, open_interval=True)
     if high <= low:
-        raise ValueError(f"partner_reply ({high:g}) must exceed stranger_reply ({low:g})")
+        raise ValueError(f"even_odds_reply ({high:g}) must exceed cold_reply ({low:g})")
     base = -math.log(1 - low)
-    # a constituent is calibrated as perceived continuation 0.5: one expected future round
+    # continuation 0.5 means one expected future round: its value is the gap between the anchors
     return base, -math.log(1 - high) - base
 
 
@@ -87,8 +92,8 @@ def _reply_given(delta, base: float, future: float):
 
 def reply_probability(favours, *, notice_rate: float = 0.5, prior_continuation: float = 0.1,
                       prior_strength: float = 4.0, intro: bool = False,
-                      intro_strength: float = 3.0, stranger_reply: float = STRANGER_REPLY,
-                      partner_reply: float = PARTNER_REPLY):
+                      intro_strength: float = 3.0, cold_reply: float = COLD_REPLY,
+                      even_odds_reply: float = EVEN_ODDS_REPLY):
     """Expected chance of a reply to a request made after ``favours`` small favours.
 
     The recipient replies when the value of replying beats a personal cost
@@ -108,20 +113,21 @@ def reply_probability(favours, *, notice_rate: float = 0.5, prior_continuation: 
         Chance that a favour registers with the recipient, 0 to 1.
     prior_continuation, prior_strength, intro, intro_strength
         See :func:`perceived_continuation`.
-    stranger_reply, partner_reply : float
-        Calibration: reply rate when the recipient expects no future
-        dealings (continuation 0) and when continuation is 0.5 (a constituent
-        who can vote again). Defaults: Broockman's (2013) 28.7% and 56.1%.
+    cold_reply, even_odds_reply : float
+        The model's anchors: the reply rate when the recipient expects no
+        further dealings (continuation 0) and when they give even odds of
+        another (continuation 0.5). Defaults: the assumed :data:`COLD_REPLY`
+        and :data:`EVEN_ODDS_REPLY`.
 
     Examples
     --------
     >>> round(float(reply_probability(0, prior_continuation=0.01, prior_strength=100)), 3)
-    0.29
+    0.253
     >>> bool(reply_probability(12) > reply_probability(0))
     True
     """
     rate = check_probability("notice_rate", notice_rate)
-    base, future = _values(stranger_reply, partner_reply)
+    base, future = _values(cold_reply, even_odds_reply)
     k = np.atleast_1d(np.asarray(favours))
     if k.size and (not np.issubdtype(k.dtype, np.integer) or k.min() < 0):
         raise ValueError(f"favours must be whole numbers of at least 0, got {favours!r}")
@@ -139,8 +145,8 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
                              notice_rate: float = 0.5, prior_continuation: float = 0.1,
                              prior_strength: float = 4.0, intro_share: float = 0.0,
                              intro_strength: float = 3.0,
-                             stranger_reply: float = STRANGER_REPLY,
-                             partner_reply: float = PARTNER_REPLY,
+                             cold_reply: float = COLD_REPLY,
+                             even_odds_reply: float = EVEN_ODDS_REPLY,
                              seed=None, rng=None) -> pd.DataFrame:
     """Simulate recipients who get one small favour a month before being asked.
 
@@ -160,7 +166,7 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
     max_favours : int
         Last month simulated (at least 1).
     notice_rate, prior_continuation, prior_strength, intro_strength,
-    stranger_reply, partner_reply
+    cold_reply, even_odds_reply
         See :func:`reply_probability`.
     intro_share : float
         Probability that a recipient was introduced by a mutual friend, 0 to 1.
@@ -179,11 +185,9 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
     -----
     Assumptions: the recipient's belief about the sender sticking around is
     the only thing favours change (no extra obligation per favour, no
-    annoyance from too many); costs do not change over time. Calibration:
-    with no favours and no expected future, 28.7% reply; at perceived
-    continuation 0.5, 56.1% - the out-of-district and in-district rates of
-    Broockman (2013), set by assumption (reproducing them is built in, not a
-    test). All results are simulated.
+    annoyance from too many); costs do not change over time. Anchors, both
+    assumed: with no expected future, :data:`COLD_REPLY` reply; at perceived
+    continuation 0.5, :data:`EVEN_ODDS_REPLY`. All results are simulated.
 
     Examples
     --------
@@ -196,7 +200,7 @@ def simulate_favour_campaign(n_recipients: int = 1000, max_favours: int = 24, *,
     months = check_positive_int("max_favours", max_favours)
     rate = check_probability("notice_rate", notice_rate)
     share = check_probability("intro_share", intro_share)
-    base, future = _values(stranger_reply, partner_reply)
+    base, future = _values(cold_reply, even_odds_reply)
     perceived_continuation(0, prior_continuation=prior_continuation,
                            prior_strength=prior_strength, intro=True,
                            intro_strength=intro_strength)  # validates the belief parameters
