@@ -140,8 +140,8 @@ JUPYTER_BOOK = [sys.executable, "-c",
                 "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
-MEASUREMENTS = ["explorers", "execution", "build", "weight", "lighthouse", "autograde", "class",
-                "tests"]  # in order
+MEASUREMENTS = ["explorers", "execution", "build", "weight", "lighthouse", "tolerances", "autograde",
+                "class", "tests"]  # in order
 GOALS = {  # metric -> upper limit (None: a floor, see FLOORS)
     "warm_over_cold": 0.15,
     "build_over_execution_floor": 1.5,
@@ -413,6 +413,13 @@ def measure_lighthouse(site: Path | None, workdir: Path, repeat: int, presets: l
         raise BenchmarkError(str(err)) from err
 
 
+def measure_tolerances() -> dict:
+    """Hidden tests of free-choice answers: correct seeded answers accepted, wrong ones rejected."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import lab_tolerances
+    return {"metrics": lab_tolerances.summary(lab_tolerances.sampled_answers())}
+
+
 def measure_execution(snapshot: Path, repeat: int, patterns: list[str] | None) -> dict:
     """Bare nbclient execution of every book notebook the build executes."""
     everything = book_notebooks(snapshot)
@@ -609,9 +616,10 @@ def measure_tests(repeat: int) -> dict:
 
 # --------------------------------------------------------------------------- report
 FLOORS = {"grading_efficiency": 0.7,  # metric -> lower limit
+          "correct_answer_acceptance": 0.999, "hidden_test_mutation_score": 0.9,
           **{metric_name(preset, category): floor for preset in LIGHTHOUSE_PRESETS
              for category, floor in LIGHTHOUSE_GOALS.items()}}
-GOALS.update(dict.fromkeys(name for name in FLOORS if name.startswith("lighthouse_")))
+GOALS.update(dict.fromkeys(name for name in FLOORS if name not in GOALS))
 
 
 def goals_report(metrics: dict) -> dict:
@@ -820,6 +828,8 @@ def main(argv: list[str] | None = None) -> int:
                     result = measure_weight(args.site, workdir)
                 elif name == "lighthouse":
                     result = measure_lighthouse(args.site, workdir, args.repeat, args.lighthouse_presets)
+                elif name == "tolerances":
+                    result = measure_tolerances()
                 elif name == "execution":
                     result = measure_execution(snapshot, args.repeat, args.notebooks)
                 elif name == "build":

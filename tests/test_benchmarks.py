@@ -29,6 +29,7 @@ LIGHTHOUSE_GOALS = {f"lighthouse_{preset}_{category}" for preset in ("mobile", "
 GOALS = {"warm_over_cold", "build_over_execution_floor", "autograde_over_execution",
          "explorer_response_p95_ms", "page_weight_max_mb", "weight_landing_mb", "weight_text_mb",
          "weight_explorer_mb", "page_execution_max_s", "test_suite_s", "grading_efficiency",
+         "correct_answer_acceptance", "hidden_test_mutation_score",
          *LIGHTHOUSE_GOALS}
 
 
