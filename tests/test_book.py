@@ -33,17 +33,22 @@ def test_every_toc_page_is_built(built_book):
 
 
 def test_explorer_javascript_is_served_from_the_site(built_book):
+    """Explorer pages load our deferred loader, which fetches the vendored Vega from _static/vega/
+    (when an explorer nears the viewport: tests/test_explorers_browser.py proves the timing)."""
     static = built_book / "_static" / "vega"
     for script in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
         assert (static / script).is_file(), f"{script} must be vendored (tools/vendor_js.py)"
+    loader = (built_book / "_static" / "explorers" / "loader.js").read_text(encoding="utf-8")
+    assert '"../vega/"' in loader
+    assert '["vega.min.js", "vega-lite.min.js", "vega-embed.min.js"]' in loader
     html = (built_book / "book" / "insights" / "09-show-your-face.html").read_text()
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
-    vega = [s for s in scripts if "_static/vega/" in s]
-    assert [s.split("/")[-1].split("?")[0] for s in vega] == ["vega.min.js", "vega-lite.min.js",
-                                                              "vega-embed.min.js"]
     assert not any(s.startswith(("http:", "https:", "//")) for s in scripts), scripts
-    assert re.search(r'<script[^>]*defer[^>]*_static/vega/vega.min.js|'
-                     r'<script[^>]*_static/vega/vega.min.js[^>]*defer', html), "Vega loads deferred"
+    assert not [s for s in scripts if "_static/vega/" in s], "Vega is fetched by the loader, not in the head"
+    assert re.search(r'<script[^>]*defer[^>]*_static/explorers/loader.js|'
+                     r'<script[^>]*_static/explorers/loader.js[^>]*defer', html), "the loader loads deferred"
+    text_page = (built_book / "book" / "glossary.html").read_text()
+    assert "explorers/loader.js" not in text_page, "pages without an explorer load none of it"
 
 
 def test_numbers_in_prose_are_glued_not_left_as_roles(built_book):
