@@ -5,6 +5,7 @@ import fcntl
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -148,6 +149,16 @@ class _PrefixedHandler(_QuietHandler):
         if self.prefix and not path.startswith(f"/{self.prefix}/"):
             return str(Path(self.directory) / "__outside_the_site__")
         return super().translate_path(path[len(self.prefix) + 1:] if self.prefix else path)
+
+
+@pytest.fixture(scope="session")
+def explorer_pages(built_book) -> dict[str, str]:
+    """Explorer name -> the built page (relative path) that shows it."""
+    pages: dict[str, str] = {}
+    for html in sorted(built_book.rglob("*.html")):
+        for name in re.findall(r'data-explorer="([^"]+)"', html.read_text(encoding="utf-8")):
+            pages.setdefault(name, html.relative_to(built_book).as_posix())
+    return pages
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ exceed their totals, and no NaN, undefined, Infinity or null appears.
 """
 from __future__ import annotations
 
-import re
 
 import pytest
 
@@ -23,13 +22,6 @@ from reciprocity.explorers import EXPLORERS, load_all
 NAMES = sorted(load_all())
 
 
-@pytest.fixture(scope="module")
-def explorer_pages(built_book) -> dict[str, str]:
-    pages: dict[str, str] = {}
-    for html in sorted(built_book.rglob("*.html")):
-        for name in re.findall(r'data-explorer="([^"]+)"', html.read_text(encoding="utf-8")):
-            pages.setdefault(name, html.relative_to(built_book).as_posix())
-    return pages
 
 
 @pytest.mark.browser

@@ -26,14 +26,6 @@ NAMES = sorted(load_all())
 ARIA = "(id) => [...document.querySelectorAll(`#${id} svg [aria-label]`)].map(e => e.getAttribute('aria-label'))"
 
 
-@pytest.fixture(scope="module")
-def explorer_pages(built_book) -> dict[str, str]:
-    """Explorer name -> the built page (relative path) that shows it."""
-    pages: dict[str, str] = {}
-    for html in sorted(built_book.rglob("*.html")):
-        for name in re.findall(r'data-explorer="([^"]+)"', html.read_text(encoding="utf-8")):
-            pages.setdefault(name, html.relative_to(built_book).as_posix())
-    return pages
 
 
 def test_every_explorer_is_in_the_book_and_only_its_pages_load_the_loader(built_book, explorer_pages):
