@@ -9,7 +9,7 @@ Both drive Debian's Chromium through Playwright, as the browser tests do.
     (``Control.sweep()``) and back, ``cycles`` times after one untimed
     warm-up sweep. One sample is the time from setting the input and
     dispatching the event a reader's action fires, to the Vega view having
-    finished its update and the next animation frame (``tests/explorer_driver.py``).
+    finished its update and the next animation frame (``tests/support/explorer_driver.py``).
     Headline: ``explorer_response_p95_ms``, the 95th percentile over all
     samples; the worst explorer's p95 is reported too.
 
@@ -118,7 +118,7 @@ def _browser(playwright):
 def measure_explorers(cycles: int) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "tools"))
-    from explorer_driver import set_control, wait_ready
+    from tests.support.explorer_driver import set_control, wait_ready
     from playwright.sync_api import sync_playwright
     from probe_explorer import page_html
 

@@ -57,7 +57,7 @@ def test_datapackage_records_sha256_and_size_of_every_file():
 
 
 def test_citation_keys_exist_in_bibliography():
-    from conftest import ROOT
+    from tests.support.common import ROOT
     bib = (ROOT / "references.bib").read_text()
     for name in data.names():
         assert "{" + data.describe(name).citation_key + "," in bib

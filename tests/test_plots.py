@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 
-from conftest import run_python  # noqa: E402
+from tests.support.common import run_python  # noqa: E402
 from reciprocity import plots  # noqa: E402
 
 # The GGL turnout rates: on an axis cut at 25%, 37.8% looked nearly three times 29.7%.

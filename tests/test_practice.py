@@ -21,7 +21,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
+from tests.support.common import ROOT
 from reciprocity.practice import PracticeError, evaluate, load_items, practice_file
 
 PAGES = [ROOT / "book" / "primer.ipynb", *sorted((ROOT / "book" / "insights").glob("[0-9][0-9]-*.ipynb"))]

@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT, run_python
+from tests.support.common import ROOT, run_python
 
 
 def quick_start_commands() -> list[str]:

@@ -25,7 +25,7 @@ accepts the range they span plus a stated margin, in both directions:
   its own Monte Carlo standard errors at ``PERM_DRAWS`` shuffles (the doubled
   rule's error is twice a tail's, see ``permutation_standard_errors``) plus
   the ``1 / (draws + 1)`` correction; the range spans them all.
-  ``tests/test_lab_tolerances.py`` proves the ranges by sweeping seeds.
+  ``tests/tools/test_lab_tolerances.py`` proves the ranges by sweeping seeds.
 
 The module is also imported by ``tests/test_lab_*.py``.
 """

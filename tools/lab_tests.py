@@ -69,7 +69,7 @@ class TestCell:
     assesses: str = ""
     after: str | None = None  # the cell it follows, used when the cell is new
     #: answers that depend on a student's free choice (seed, draws, method), as
-    #: (kind, inputs, (low, high), fewest draws accepted); tests/test_lab_tolerances.py sweeps seeds over them
+    #: (kind, inputs, (low, high), fewest draws accepted); tests/tools/test_lab_tolerances.py sweeps seeds over them
     sampled: tuple = ()
     # insight/assesses label new cells for the grading summary; existing cells keep theirs
 

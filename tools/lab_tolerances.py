@@ -1,6 +1,6 @@
 """Proof of the labs' tolerances for answers that depend on a student's free choice.
 
-``tests/test_lab_tolerances.py`` and ``benchmarks/run.py`` (``tolerances``) use
+``tests/tools/test_lab_tolerances.py`` and ``benchmarks/run.py`` (``tolerances``) use
 these: every accepted method is run with ``SEEDS`` seeds at the fewest draws
 a question accepts, exactly as a student's code would draw, and typical wrong
 answers are computed exactly; see ``tools/lab_spec.py`` for the ranges.

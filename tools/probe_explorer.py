@@ -4,7 +4,7 @@ Writes a page holding the named explorers and the vendored Vega, serves it on
 127.0.0.1, and runs what the browser tests run on the built book: every
 control moves the chart and its text alternative, every parity case shows
 what the package computes, the text keeps its invariants with the controls
-at their extremes and pairs of extremes (tests/test_explorer_extremes.py),
+at their extremes and pairs of extremes (tests/explorers/test_extremes.py),
 tracks and text have room at 1280 and 390 px.
 Screenshots go to ``test-artifacts/probe-<name>-<width>.png``::
 
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from explorer_driver import (control_names, describe, drive_to_extremes, missing, set_control,  # noqa: E402
+from tests.support.explorer_driver import (control_names, describe, drive_to_extremes, missing, set_control,  # noqa: E402
                              snapshot, text_lines, wait_ready)
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -10,8 +10,8 @@ release folder to ``exercises/``), for every lab or the ones named:
 The test cells in ``solutions/`` are generated: after changing a lab's data,
 a model answer or ``tools/lab_spec.py``, run ``python tools/lab_tests.py``
 first, then this script. Commit the regenerated ``exercises/`` together with
-the change to ``solutions/``; ``tests/test_labs.py`` fails when the two are
-out of sync and ``tests/test_lab_generator.py`` when the test cells differ
+the change to ``solutions/``; ``tests/labs/test_end_to_end.py`` fails when the two are
+out of sync and ``tests/tools/test_lab_tests.py`` when the test cells differ
 from their spec.
 The gradebook this writes (``gradebook.db``) is ignored by git.
 """

@@ -35,7 +35,7 @@ def sample_size_exact(prefix: str, p_control: str, p_treatment: str, power: str,
     Here the far tail is added back by fixed-point iteration on
     ``power = Phi(h sqrt(n/2) - z) + Phi(-h sqrt(n/2) - z)``, which
     statsmodels solves numerically; four steps agree with it to the user
-    over the explorer's whole grid (tests/test_analyses_ggl.py checks a sample).
+    over the explorer's whole grid (tests/analyses/test_ggl.py checks a sample).
     ``prefix_n`` is 0 when the rates are equal.
     """
     h, crit = f"{prefix}_h", f"{prefix}_crit"
