@@ -17,7 +17,7 @@ unexport PYTHONHOME
 # jupyter-book has no `python -m` entry point; run its CLI with the same interpreter
 JUPYTER_BOOK = $(VENV_PYTHON) -c "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
 # nbval re-executes every book notebook with one BLAS/OpenMP thread, while
-# tools/execute_notebooks.py stores outputs with the machine's default: the
+# python -m tools.execute_notebooks stores outputs with the machine's default: the
 # comparison proves stored outputs do not depend on the numerical set-up.
 ONE_THREAD = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -26,7 +26,7 @@ ONE_THREAD = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 # The stamp records that the requirements were installed into this .venv;
 # it is remade when requirements.txt or pyproject.toml change.
 $(VENV)/.installed: requirements.txt pyproject.toml
-	@$(PYTHON) tools/check_python.py
+	@$(PYTHON) -m tools.check_python
 	@test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV) || { \
 	  echo "Could not create $(VENV) with $(PYTHON) -m venv."; \
 	  echo "On Debian or Ubuntu: sudo apt-get install python3-venv (then run make again)."; \
@@ -40,10 +40,12 @@ venv install: $(VENV)/.installed
 book: $(VENV)/.installed
 	$(JUPYTER_BOOK) build . -W -n --keep-going
 
-# Unit, simulator and explorer tests; nbval on every book notebook; the book
-# build and browser checks; nbgrader end to end. Two workers; each notebook
-# and each test module stays in one worker (loadscope).
+# Lint first (ruff, rules in pyproject.toml), then unit, simulator and explorer
+# tests; nbval on every book notebook; the book build and browser checks;
+# nbgrader end to end; a smoke run of every benchmark. Two workers; each
+# notebook and each test module stays in one worker (loadscope).
 test: $(VENV)/.installed
+	$(VENV_PYTHON) -m ruff check .
 	$(ONE_THREAD) $(VENV_PYTHON) -m pytest -n 2 --dist loadscope tests book \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 

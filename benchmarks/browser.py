@@ -2,9 +2,9 @@
 
 Both drive Debian's Chromium through Playwright, as the browser tests do.
 
-``measure_explorers(cycles)``
-    Every registered explorer (``reciprocity.explorers.load_all()``) on one
-    page with the vendored Vega, as ``tools/probe_explorer.py`` serves it.
+``measure_explorers(cycles, names=None)``
+    Every registered explorer (``reciprocity.explorers.load_all()``), or those named, on one
+    page with the vendored Vega, as ``python -m tools.probe_explorer`` serves it.
     Every control of every explorer is moved through its sweep values
     (``Control.sweep()``) and back, ``cycles`` times after one untimed
     warm-up sweep. One sample is the time from setting the input and
@@ -36,10 +36,10 @@ import gzip
 import http.server
 import shutil
 import statistics
-import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,7 +65,7 @@ class _StaticHost(_Quiet):
     the book is published on does.
     """
     protocol_version = "HTTP/1.1"
-    _gzipped: dict = {}
+    _gzipped: ClassVar[dict] = {}  # shared by every request: each file is compressed once
 
     def end_headers(self):
         self.send_header("Cache-Control", STATIC_HOST_CACHE)
@@ -115,17 +115,19 @@ def _browser(playwright):
     return playwright.chromium.launch(executable_path=chromium, args=FLAGS)
 
 
-def measure_explorers(cycles: int) -> dict:
-    sys.path.insert(0, str(ROOT / "tests"))
-    sys.path.insert(0, str(ROOT / "tools"))
-    from tests.support.explorer_driver import set_control, wait_ready
+def measure_explorers(cycles: int, names: list[str] | None = None) -> dict:
+    """Response times of every control of the explorers ``names`` (default: all), ``cycles`` sweeps each."""
     from playwright.sync_api import sync_playwright
-    from probe_explorer import page_html
 
     from reciprocity.explorers import EXPLORERS, load_all
+    from tests.support.explorer_driver import set_control, wait_ready
+    from tools.probe_explorer import page_html
 
     load_all()
-    built = {name: EXPLORERS[name]() for name in sorted(EXPLORERS)}
+    unknown = sorted(set(names or []) - set(EXPLORERS))
+    if unknown:
+        raise RuntimeError(f"no explorer named {', '.join(unknown)}; the explorers are {', '.join(sorted(EXPLORERS))}")
+    built = {name: EXPLORERS[name]() for name in sorted(names or EXPLORERS)}
     per_explorer, samples_all = {}, []
     with tempfile.TemporaryDirectory() as folder:
         for script in (ROOT / "book" / "_static" / "vega").glob("*.js"):
@@ -138,18 +140,16 @@ def measure_explorers(cycles: int) -> dict:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.goto(f"{base}/index.html")
                 ids = {e["name"]: e["id"] for e in wait_ready(page)}
+
+                def sweep(element: str, controls) -> list[float]:
+                    """Every control through its sweep values and back: one sample per update."""
+                    return [set_control(page, element, control.name, value)
+                            for control in controls for value in [*control.sweep(), control.value]]
+
                 for name, explorer in built.items():
                     controls = explorer.controls()
-
-                    def sweep() -> list[float]:
-                        times = []
-                        for control in controls:
-                            for value in [*control.sweep(), control.value]:
-                                times.append(set_control(page, ids[name], control.name, value))
-                        return times
-
-                    sweep()  # warm-up: first draws, JIT
-                    samples = [t for _ in range(cycles) for t in sweep()]
+                    sweep(ids[name], controls)  # warm-up: first draws, JIT
+                    samples = [t for _ in range(cycles) for t in sweep(ids[name], controls)]
                     samples_all.extend(samples)
                     per_explorer[name] = {
                         "p95_ms": round(_percentile(samples, 95), 2),
@@ -237,7 +237,7 @@ def measure_page_weight(site: Path, prefix: str, pages: list[str], browser=None,
             context = browser.new_context(viewport=LAPTOP)
             page = context.new_page()
             responses = []
-            page.on("response", lambda r: responses.append(r))
+            page.on("response", lambda response, seen=responses: seen.append(response))
             page.goto(f"{base}/{path}", wait_until="networkidle")
             files = []
             for response in responses:

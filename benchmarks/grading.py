@@ -25,8 +25,8 @@ for comparison. The result is printed as JSON (and written to ``--json``).
 
 Run::
 
-    python benchmarks/grading.py                   # 60 students, jobs = cores
-    python benchmarks/grading.py --students 20 --jobs 2 --json /tmp/grading.json
+    python -m benchmarks.grading                   # 60 students, jobs = cores
+    python -m benchmarks.grading --students 20 --jobs 2 --json /tmp/grading.json
 """
 from __future__ import annotations
 
@@ -42,12 +42,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
+from reciprocity import grading
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import nbformat  # noqa: E402
-
-from reciprocity import grading  # noqa: E402
 
 GOAL = 0.7
 

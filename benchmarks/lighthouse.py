@@ -165,7 +165,7 @@ def summarise(runs: dict[str, dict[str, list[dict]]]) -> dict:
 def measure_lighthouse(site: Path, prefix: str, pages: dict[str, str], repeat: int = 1,
                        presets: tuple[str, ...] = PRESETS, log=print) -> dict:
     """Lighthouse on ``pages`` (label -> path in ``site``), ``repeat`` times per preset."""
-    from browser import _serve  # benchmarks/ is on sys.path when run.py runs
+    from benchmarks.browser import _serve
 
     binary = ensure_lighthouse(log=log)
     env = {**os.environ, "CHROME_PATH": chromium()}

@@ -2,12 +2,13 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py --json benchmarks/results.json   # everything, 3 repetitions
-    python benchmarks/run.py --quick                           # 1 repetition, no test suite
-    python benchmarks/run.py --only explorers --repeat 1       # explorer responses in Chromium
-    python benchmarks/run.py --only weight --site _build/html  # page weight of a built book
-    python benchmarks/run.py --only weight,lighthouse --repeat 1 --site _build/html
-    python benchmarks/run.py --only execution --repeat 1 --notebooks 02-anonymity
+    python -m benchmarks.run --json benchmarks/results.json   # everything, 3 repetitions
+    python -m benchmarks.run --quick                           # 1 repetition, no test suite
+    python -m benchmarks.run --only explorers --repeat 1       # explorer responses in Chromium
+    python -m benchmarks.run --only weight --site _build/html  # page weight of a built book
+    python -m benchmarks.run --only weight,lighthouse --repeat 1 --site _build/html
+    python -m benchmarks.run --only execution --repeat 1 --notebooks 02-anonymity
+    python -m benchmarks.run --smoke --site _build/html --json /tmp/smoke.json  # every measurement, smallest
 
 Every measurement is repeated ``--repeat`` times (default 3) and the median is
 reported; explorer responses are sampled many more times (see below). A table
@@ -53,7 +54,7 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     ratio; every lab is listed.
 [class]
     ``grading_efficiency``: ``benchmarks/grading.py`` grades a class of 60
-    submissions of the outreach lab, sandboxed, with one job per core:
+    (``--students``) submissions of the outreach lab, sandboxed, with one job per core:
     (60 x bare execution of one notebook) / (wall time x cores used);
     ``class_grading_s`` is the wall time.
 [explorers]
@@ -63,6 +64,7 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     one sample is from setting the input (and firing the event a reader's
     action fires) to the Vega view having redrawn. The 95th percentile over
     all samples; each explorer is listed (``benchmarks/browser.py``).
+    ``--explorers`` measures only the explorers named.
 [weight]
     Every page of ``_toc.yml`` and ``search.html`` of a built book, loaded in
     Chromium with an empty cache in a 1280x800 viewport. A page's *first
@@ -77,7 +79,8 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     ``landing`` (the root page), ``text`` (no explorer), ``explorer`` (a
     chapter or the primer, with explorers), ``lab`` (``exercises/``). Every
     page is listed with its files. The book is ``--site`` if given, else the
-    one [build] made, else one built for this.
+    one [build] made, else one built for this. ``--pages`` weighs (and
+    Lighthouse scores) only the pages given.
 [lighthouse]
     ``lighthouse_<preset>_<category>``: Lighthouse (npm, pinned in
     package.json; ``npm install`` is run if it is missing) in Debian's
@@ -89,11 +92,17 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     accessibility and best practices per page, and the lowest of those
     medians as the metric. The audits each page fails are listed
     (``benchmarks/lighthouse.py``).
+[tolerances]
+    ``correct_answer_acceptance`` and ``hidden_test_mutation_score``: the
+    labs' free-choice answers (``tools/lab_tolerances.py``), every accepted
+    method run with ``--seeds`` seeds (default 1,000), and typical wrong
+    answers; ``--labs`` limits them to some labs.
 [tests]
     ``test_suite_s``: the pytest command that ``make test`` runs, taken from
     ``make -n test`` (``make test`` would first ``pip install`` the
     requirements, which is not what is being measured), run in the
-    repository root. Run ``--test-repeat`` times (default 1: the suite
+    repository root. ``--tests`` replaces the folders it tests with the
+    pytest selection given. Run ``--test-repeat`` times (default 1: the suite
     itself contains a full book build and nbgrader end to end). Its exit code
     is recorded; a failing suite counts as a measurement error.
 
@@ -109,6 +118,18 @@ taken at start; their kernels import the installed (editable) ``reciprocity``
 package, as the test suite's build does. Heavy steps run one after another,
 never in parallel; the load average is recorded before each, because other
 work on the machine inflates the times.
+``--smoke`` runs every measurement once at its smallest size, so that a
+change that breaks one fails the test suite (``tests/benchmarks/test_smoke.py``)
+without costing a benchmark's time: one explorer swept once, one notebook
+executed, a two-page book built (a page and a one-cell notebook, made in
+the copy), one page weighed and scored by Lighthouse with one preset, one
+lab's free-choice answers swept over ``SMOKE_SEEDS`` seeds, one lab
+autograded, a class of ``SMOKE_STUDENTS``, and the test command of ``make
+test`` on one test (``SMOKE_TESTS``) instead of its folders. Its numbers
+say that each measurement works, not how fast the course is: the goals are
+not judged. Options given with ``--smoke`` (``--explorers``, ``--notebooks``,
+``--pages``, ``--labs``, ...) still win.
+
 Exit status: 0 when every requested measurement ran, 1 when one failed (the
 table and JSON are still written, with the error; a failed build prints the
 tail of its log and keeps its temporary folder for inspection), 2 for bad
@@ -117,8 +138,10 @@ options.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import fnmatch
+import importlib.util
 import json
 import os
 import platform
@@ -131,8 +154,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
-from lighthouse import GOALS as LIGHTHOUSE_GOALS, PRESETS as LIGHTHOUSE_PRESETS, metric_name
+from benchmarks.lighthouse import GOALS as LIGHTHOUSE_GOALS, PRESETS as LIGHTHOUSE_PRESETS, metric_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # jupyter-book has no ``python -m`` entry point; call its CLI through this interpreter
@@ -156,6 +180,11 @@ GOALS = {  # metric -> upper limit (None: a floor, see FLOORS)
     "test_suite_s": 900.0,
 }
 EXPLORER_CYCLES_PER_REPEAT = 5
+CLASS_STUDENTS = 60
+# --smoke: the smallest size of each measurement
+SMOKE_SEEDS = 20
+SMOKE_STUDENTS = 2
+SMOKE_TESTS = "tests/test_repository.py::test_quick_start_has_exactly_two_commands"
 STUDENT = "bench-solution"
 BUILD_TIMEOUT_S = 1500
 TEST_TIMEOUT_S = 5400
@@ -210,10 +239,8 @@ def run_timed(args: list[str], cwd: Path, timeout: float,
         out, _ = proc.communicate(timeout=timeout)
         return time.perf_counter() - start, proc.returncode, out
     except (subprocess.TimeoutExpired, KeyboardInterrupt) as err:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         out, _ = proc.communicate()
         if isinstance(err, KeyboardInterrupt):
             raise
@@ -359,65 +386,93 @@ def select(items: list[str], patterns: list[str] | None) -> list[str]:
 
 
 # --------------------------------------------------------------------------- measurements
-def measure_explorers(cycles: int) -> dict:
-    """Explorer responses in Chromium (benchmarks/browser.py)."""
-    from browser import measure_explorers as measure
+def measure_explorers(cycles: int, names: list[str] | None = None) -> dict:
+    """Explorer responses in Chromium (benchmarks/browser.py), of every explorer or of ``names``."""
+    from benchmarks.browser import measure_explorers as measure
     try:
-        return measure(cycles)
+        return measure(cycles, names)
     except RuntimeError as err:
         raise BenchmarkError(str(err)) from err
 
 
-def built_site(site: Path | None, workdir: Path) -> Path:
-    """The built book to weigh and score: ``--site``, else [build]'s first book, else one built now."""
+def built_site(site: Path | None, workdir: Path) -> tuple[Path, Path]:
+    """The built book to weigh and score, and the source it was built from: ``--site`` (built
+    from this repository), else [build]'s first book, else one built now."""
+    source = ROOT
     if site is None:
-        built = workdir / "book-1" / "_build" / "html"  # made by [build], if it ran
-        if not (built / "index.html").exists():
-            built = workdir / "site-book" / "_build" / "html"
-        if not (built / "index.html").exists():  # made once per run, for weight and lighthouse
-            source = copy_repository(workdir / "site-book")
+        source = workdir / "book-1"  # made by [build], if it ran
+        if not (source / "_build" / "html" / "index.html").exists():
+            source = workdir / "site-book"
+        if not (source / "_build" / "html" / "index.html").exists():  # made once per run, for weight and lighthouse
+            copy_repository(source)
             jupyter_book_build(source, "site")
-        site = built
+        site = source / "_build" / "html"
     if not (site / "index.html").exists():
         raise BenchmarkError(f"{site} holds no built book (index.html missing); run make book")
-    return site
+    return site, source
 
 
-def site_prefix() -> str:
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
-    from course_assets import site_prefix_from_config  # as the build derives it
+def book_extension(name: str) -> ModuleType:
+    """One of the book's Sphinx extensions (``book/_ext/<name>.py``), loaded from its file:
+    Jupyter Book puts that folder on the path only while it builds."""
+    spec = importlib.util.spec_from_file_location(f"book_ext_{name}", ROOT / "book" / "_ext" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    return site_prefix_from_config(ROOT / "_config.yml").strip("/")
+
+def site_prefix(source: Path = ROOT) -> str:
+    """The path the book built from ``source`` is published under, as the build derives it."""
+    return book_extension("course_assets").site_prefix_from_config(source / "_config.yml").strip("/")
 
 
-def measure_weight(site: Path | None, workdir: Path) -> dict:
-    """Page weight of every page of a built book (benchmarks/browser.py)."""
-    from browser import measure_page_weight
-    site = built_site(site, workdir)
-    toc = toc_pages(ROOT)
-    pages = [f"{page}.html" for page in toc] + ["search.html"]
+def chosen_pages(site: Path, pages: list[str]) -> list[str]:
+    """``--pages``, checked against the built book."""
+    missing = [page for page in pages if not (site / page).is_file()]
+    if missing:
+        raise BenchmarkError(f"--pages: {', '.join(missing)} not in the built book {site}")
+    return pages
+
+
+def measure_weight(site: Path | None, workdir: Path, only: list[str] | None = None) -> dict:
+    """Page weight of every page of a built book, or of ``only`` (benchmarks/browser.py)."""
+    from benchmarks.browser import measure_page_weight
+    site, source = built_site(site, workdir)
+    toc = toc_pages(source)
+    pages = chosen_pages(site, only) if only else [f"{page}.html" for page in toc] + ["search.html"]
     try:
-        return measure_page_weight(site, site_prefix(), pages, landing=f"{toc[0]}.html")
+        return measure_page_weight(site, site_prefix(source), pages, landing=f"{toc[0]}.html")
     except RuntimeError as err:
         raise BenchmarkError(str(err)) from err
 
 
-def measure_lighthouse(site: Path | None, workdir: Path, repeat: int, presets: list[str]) -> dict:
-    """Lighthouse scores of four pages of a built book (benchmarks/lighthouse.py)."""
-    from lighthouse import lighthouse_pages, measure_lighthouse as measure
-    site = built_site(site, workdir)
-    toc = toc_pages(ROOT)
+def measure_lighthouse(site: Path | None, workdir: Path, repeat: int, presets: list[str],
+                       only: list[str] | None = None) -> dict:
+    """Lighthouse scores of four pages of a built book, or of ``only`` (benchmarks/lighthouse.py)."""
+    from benchmarks.lighthouse import lighthouse_pages, measure_lighthouse as measure
+    site, source = built_site(site, workdir)
+    toc = toc_pages(source)
+    pages = lighthouse_pages(toc, toc[0])
+    if only:
+        labels = {path: label for label, path in pages.items()}
+        pages = {labels.get(path, path): path for path in chosen_pages(site, only)}
     try:
-        return measure(site, site_prefix(), lighthouse_pages(toc, toc[0]), repeat, tuple(presets), log=log)
+        return measure(site, site_prefix(source), pages, repeat, tuple(presets), log=log)
     except RuntimeError as err:
         raise BenchmarkError(str(err)) from err
 
 
-def measure_tolerances() -> dict:
+def measure_tolerances(labs: list[str] | None = None, seeds: int | None = None) -> dict:
     """Hidden tests of free-choice answers: correct seeded answers accepted, wrong ones rejected."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import lab_tolerances
-    return {"metrics": lab_tolerances.summary(lab_tolerances.sampled_answers())}
+    from tools import lab_tests, lab_tolerances
+
+    seeds = seeds or lab_tolerances.SEEDS
+    chosen = tuple(select(list(lab_tests.LABS), labs))
+    if not chosen:
+        raise BenchmarkError(f"no lab matches --labs {','.join(labs or [])}; the labs are {', '.join(lab_tests.LABS)}")
+    answers = lab_tolerances.sampled_answers(chosen)
+    return {"metrics": lab_tolerances.summary(answers, seeds),
+            "details": {"labs": list(chosen), "answers": len(answers), "seeds": seeds}}
 
 
 def measure_execution(snapshot: Path, repeat: int, patterns: list[str] | None) -> dict:
@@ -462,12 +517,31 @@ def jupyter_book_build(source: Path, label: str) -> float:
     return seconds
 
 
-def measure_build(snapshot: Path, workdir: Path, repeat: int) -> dict:
-    """Cold build of a fresh copy, then a warm rebuild, `repeat` times."""
+def smallest_book(source: Path) -> None:
+    """Make ``source`` (a copy of the repository) a book of two pages, a page and a one-cell
+    notebook, with the course's configuration and extensions: the smallest build (--smoke)."""
+    import nbformat
+
+    folder = source / "smoke"
+    folder.mkdir()
+    (folder / "index.md").write_text("# Smoke test\n\nThe smallest book the benchmark builds: this page "
+                                     "and one notebook.\n", encoding="utf-8")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# One notebook"),
+                                               nbformat.v4.new_code_cell("print(sum(range(10)))")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "page.ipynb")
+    (source / "_toc.yml").write_text("format: jb-book\nroot: smoke/index\nchapters:\n  - file: smoke/page\n",
+                                     encoding="utf-8")
+
+
+def measure_build(snapshot: Path, workdir: Path, repeat: int, smallest: bool = False) -> dict:
+    """Cold build of a fresh copy, then a warm rebuild, `repeat` times (of :func:`smallest_book` if asked)."""
     cold, warm = [], []
     for rep in range(repeat):
         copy = workdir / f"book-{rep + 1}"
         shutil.copytree(snapshot, copy)
+        if smallest:
+            smallest_book(copy)
         seconds = jupyter_book_build(copy, "cold")
         cold.append(seconds)
         log(f"  build {rep + 1}/{repeat}  cold {seconds:6.1f} s")
@@ -482,7 +556,8 @@ def measure_build(snapshot: Path, workdir: Path, repeat: int) -> dict:
                     "warm_over_cold": round(warm_s / cold_s, 4)},
         "details": {"cold_runs_s": [round(x, 2) for x in cold],
                     "warm_runs_s": [round(x, 2) for x in warm],
-                    "command": "python -c '<jupyter_book CLI>' build <copy> -W -n --keep-going"},
+                    "command": "python -c '<jupyter_book CLI>' build <copy> -W -n --keep-going",
+                    "book": "smallest (smoke/index.md, smoke/page.ipynb)" if smallest else "the course"},
     }
 
 
@@ -495,13 +570,16 @@ def autograded_points(path: Path) -> float:
                      if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")))
 
 
+def labs_in(root: Path) -> list[str]:
+    """The labs of a course: ``solutions/<lab>/<lab>.ipynb``."""
+    return sorted(p.parent.name for p in (root / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
 def measure_autograde(snapshot: Path, workdir: Path, repeat: int, patterns: list[str] | None) -> dict:
     """nbgrader autograde of the solution of each lab vs. its bare execution."""
     if not (snapshot / "nbgrader_config.py").is_file():
         raise BenchmarkError("no nbgrader_config.py at the repository root")
-    labs = sorted(p.parent.name for p in (snapshot / "solutions").glob("*/*.ipynb")
-                  if p.stem == p.parent.name)
-    labs = select(labs, patterns)
+    labs = select(labs_in(snapshot), patterns)
     if not labs:
         raise BenchmarkError("no lab found as solutions/<lab>/<lab>.ipynb"
                              + (f" matching --labs {','.join(patterns)}" if patterns else ""))
@@ -588,9 +666,20 @@ def pytest_command() -> tuple[dict[str, str], list[str]]:
     return env, command
 
 
-def measure_tests(repeat: int) -> dict:
-    """Wall-clock time of the Makefile's pytest command in the repository root."""
+def with_selection(command: list[str], selection: list[str]) -> list[str]:
+    """``command`` testing ``selection`` instead of the folders it names (``tests book``)."""
+    kept = [word for word in command if not (ROOT / word).is_dir() or word.startswith("-")]
+    if len(kept) == len(command):
+        raise BenchmarkError(f"no test folder to replace in the test command: {shlex.join(command)}")
+    return [*kept, *selection]
+
+
+def measure_tests(repeat: int, selection: list[str] | None = None) -> dict:
+    """Wall-clock time of the Makefile's pytest command in the repository root (on ``selection``
+    instead of its folders, if given)."""
     env, command = pytest_command()
+    if selection:
+        command = with_selection(command, selection)
     runs, summary, failure = [], "", None
     for rep in range(repeat):
         seconds, code, output = run_timed(command, ROOT, TEST_TIMEOUT_S, env={**os.environ, **env})
@@ -607,7 +696,8 @@ def measure_tests(repeat: int) -> dict:
         "details": {"command": " ".join([*(f"{k}={v}" for k, v in env.items()), shlex.join(command)]),
                     "runs_s": [round(x, 1) for x in runs],
                     "summary": summary, "chromium": bool(shutil.which("chromium")),
-                    "note": "the pytest command of `make test`, without its pip install step"},
+                    "note": "the pytest command of `make test`, without its pip install step"
+                            + (f", on {' '.join(selection)} only" if selection else "")},
     }
     if failure:
         out["error"] = failure
@@ -622,26 +712,28 @@ FLOORS = {"grading_efficiency": 0.7,  # metric -> lower limit
 GOALS.update(dict.fromkeys(name for name in FLOORS if name not in GOALS))
 
 
-def goals_report(metrics: dict) -> dict:
+def goals_report(metrics: dict, judged: bool = True) -> dict:
+    """Each goal with its limit (or floor), the value and whether it passes (None: not measured,
+    or not ``judged``, as in a --smoke run, whose sizes are not the goals')."""
     report = {}
     for name, limit in GOALS.items():
         value = metrics.get(name)
         if name in FLOORS:
             report[name] = {"floor": FLOORS[name], "value": value,
-                            "pass": None if value is None else bool(value >= FLOORS[name])}
+                            "pass": None if value is None or not judged else bool(value >= FLOORS[name])}
             continue
         report[name] = {"limit": limit, "value": value,
-                        "pass": None if value is None else bool(value <= limit)}
+                        "pass": None if value is None or not judged else bool(value <= limit)}
     return report
 
 
-def measure_class(workdir: Path) -> dict:
-    """A class of 60 graded in parallel (benchmarks/grading.py)."""
+def measure_class(workdir: Path, students: int = CLASS_STUDENTS, repeat: int = 3) -> dict:
+    """A class of ``students`` graded in parallel (benchmarks/grading.py); ``repeat`` bare executions."""
     out = workdir / "class.json"
-    seconds, code, output = run_timed([sys.executable, str(ROOT / "benchmarks" / "grading.py"),
-                                       "--json", str(out)], ROOT, 1800)
+    _, code, output = run_timed([sys.executable, "-m", "benchmarks.grading", "--students", str(students),
+                                 "--repeat", str(repeat), "--json", str(out)], ROOT, 1800)
     if code != 0 or not out.exists():
-        raise BenchmarkError(f"benchmarks/grading.py failed (exit {code}):\n{tail(output)}")
+        raise BenchmarkError(f"python -m benchmarks.grading failed (exit {code}):\n{tail(output)}")
     report = json.loads(out.read_text())
     return {"metrics": {"grading_efficiency": report["grading_efficiency"],
                         "class_grading_s": report["wall_s"]},
@@ -732,11 +824,14 @@ def print_report(report: dict) -> None:
     }
     if details.get("execution") and not details["execution"]["complete"]:
         notes["execution_floor_s"] = "subset of the notebooks (--notebooks)"
+    if report["settings"].get("smoke"):
+        print("\n--smoke: every measurement at its smallest size; the goals are not judged")
     print(f"\n{'metric':<34} {'value':>12}   {'goal':>9}   {'result':<12} note")
     for name in dict.fromkeys([*report["metrics"], *GOALS]):
         value = report["metrics"].get(name)
         goal = report["goals"].get(name)
-        status = "" if goal is None else ("not measured" if goal["pass"] is None
+        status = "" if goal is None else ("not measured" if goal["value"] is None
+                                          else "not judged" if goal["pass"] is None
                                           else "PASS" if goal["pass"] else "FAIL")
         limit = "" if not goal else (f">= {goal['floor']:g}" if "floor" in goal else f"<= {goal['limit']:g}")
         print(f"{name:<34} {fmt(name, value):>12}   {limit:>9}   {status:<12} {notes.get(name) or ''}")
@@ -747,7 +842,7 @@ def print_report(report: dict) -> None:
 # --------------------------------------------------------------------------- main
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python benchmarks/run.py",
+        prog="python -m benchmarks.run",
         description="Benchmark book builds, notebook execution, autograding, explorer responses, "
                     "page weight and the test suite on this machine (medians of repeated runs).",
         epilog="Measurements: " + ", ".join(MEASUREMENTS) + ". See the module docstring for "
@@ -755,23 +850,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--repeat", type=int, metavar="N",
                         help="repetitions of builds, executions and autogrades (default 3, or 1 "
-                             f"with --quick); explorers run {EXPLORER_CYCLES_PER_REPEAT} x N cycles")
+                             f"with --quick or --smoke); explorers run {EXPLORER_CYCLES_PER_REPEAT} x N cycles")
     parser.add_argument("--explorer-cycles", type=int, metavar="N",
                         help=f"timed sweeps of every explorer control (default {EXPLORER_CYCLES_PER_REPEAT} x repeat)")
     parser.add_argument("--site", type=Path, metavar="DIR",
                         help="weight, lighthouse: a built book (_build/html) to use instead of building one")
-    parser.add_argument("--lighthouse-presets", metavar="PRESET[,PRESET]", default=",".join(LIGHTHOUSE_PRESETS),
-                        help=f"lighthouse: {' and/or '.join(LIGHTHOUSE_PRESETS)} (default both)")
+    parser.add_argument("--lighthouse-presets", metavar="PRESET[,PRESET]",
+                        help=f"lighthouse: {' and/or '.join(LIGHTHOUSE_PRESETS)} (default both; "
+                             f"{LIGHTHOUSE_PRESETS[0]} with --smoke)")
     parser.add_argument("--test-repeat", type=int, default=1, metavar="N",
                         help="repetitions of the test suite (default 1)")
     parser.add_argument("--only", metavar="NAME[,NAME]",
                         help=f"run only these measurements: {', '.join(MEASUREMENTS)}")
     parser.add_argument("--quick", action="store_true",
                         help="1 repetition and no test suite (unless --only tests)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="every measurement once at its smallest size, to check that each works "
+                             "(the test suite runs this; goals are not judged)")
+    parser.add_argument("--explorers", metavar="NAME[,NAME]",
+                        help="explorers: only these explorers (default all; the first with --smoke)")
+    parser.add_argument("--pages", metavar="PATH[,PATH]",
+                        help="weight, lighthouse: only these pages of the built book, e.g. book/intro.html "
+                             "(default every page, and four for lighthouse; the landing page with --smoke)")
+    parser.add_argument("--seeds", type=int, metavar="N",
+                        help=f"tolerances: seeded runs per accepted method (default 1,000; {SMOKE_SEEDS} with --smoke)")
+    parser.add_argument("--students", type=int, metavar="N",
+                        help=f"class: submissions graded (default {CLASS_STUDENTS}; {SMOKE_STUDENTS} with --smoke)")
+    parser.add_argument("--tests", metavar="SELECTION", dest="tests_selection",
+                        help="tests: run the test command on these pytest paths or node ids (space-separated) "
+                             f"instead of its folders (default the whole suite; {SMOKE_TESTS} with --smoke)")
     parser.add_argument("--notebooks", metavar="PATTERN[,PATTERN]",
                         help="execution: only book notebooks whose path contains PATTERN (or "
                              "matches it as a glob); build_over_execution_floor is then not computed")
-    parser.add_argument("--labs", metavar="LAB[,LAB]", help="autograde: only these labs")
+    parser.add_argument("--labs", metavar="LAB[,LAB]",
+                        help="autograde, tolerances: only these labs (default all; the first with --smoke)")
     parser.add_argument("--keep-temp", action="store_true",
                         help="keep the temporary copies (they are kept anyway after a failure)")
     args = parser.parse_args(argv)
@@ -779,6 +891,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.only = split(args.only)
     args.notebooks = split(args.notebooks)
     args.labs = split(args.labs)
+    args.explorers = split(args.explorers)
+    args.pages = split(args.pages)
+    args.tests_selection = args.tests_selection.split() if args.tests_selection else None
+    if args.lighthouse_presets is None:
+        args.lighthouse_presets = LIGHTHOUSE_PRESETS[0] if args.smoke else ",".join(LIGHTHOUSE_PRESETS)
     args.lighthouse_presets = split(args.lighthouse_presets) or []
     bad = sorted(set(args.lighthouse_presets) - set(LIGHTHOUSE_PRESETS)) or (
         [] if args.lighthouse_presets else ["(none)"])
@@ -787,17 +904,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(args.only or []) - set(MEASUREMENTS))
     if unknown:
         parser.error(f"unknown measurement(s) {', '.join(unknown)}; choose from {', '.join(MEASUREMENTS)}")
+    if args.smoke and args.quick:
+        parser.error("--smoke and --quick do not go together: --smoke is already one quick run of everything")
     if args.repeat is None:
-        args.repeat = 1 if args.quick else 3
+        args.repeat = 1 if args.quick or args.smoke else 3
     if args.explorer_cycles is None:
-        args.explorer_cycles = EXPLORER_CYCLES_PER_REPEAT * args.repeat
-    if min(args.repeat, args.test_repeat, args.explorer_cycles) < 1:
-        parser.error("--repeat, --test-repeat and --explorer-cycles must be at least 1")
+        args.explorer_cycles = 1 if args.smoke else EXPLORER_CYCLES_PER_REPEAT * args.repeat
+    if args.seeds is None:
+        args.seeds = SMOKE_SEEDS if args.smoke else None
+    if args.students is None:
+        args.students = SMOKE_STUDENTS if args.smoke else CLASS_STUDENTS
+    if args.smoke and args.tests_selection is None:
+        args.tests_selection = [SMOKE_TESTS]
+    if min(args.repeat, args.test_repeat, args.explorer_cycles, args.students, args.seeds or 1) < 1:
+        parser.error("--repeat, --test-repeat, --explorer-cycles, --seeds and --students must be at least 1")
     if args.only:
         args.selected = [m for m in MEASUREMENTS if m in args.only]
     else:
         args.selected = [m for m in MEASUREMENTS if not (args.quick and m == "tests")]
     return args
+
+
+def smallest_sizes(args: argparse.Namespace, snapshot: Path | None) -> None:
+    """--smoke: the first explorer, notebook and lab, and the landing page, unless options name others."""
+    if args.explorers is None and "explorers" in args.selected:
+        from reciprocity.explorers import load_all
+
+        args.explorers = sorted(load_all())[:1]
+    if args.notebooks is None and snapshot is not None:
+        args.notebooks = book_notebooks(snapshot)[:1]
+    if args.labs is None:
+        args.labs = labs_in(ROOT)[:1]
+    if args.pages is None:
+        args.pages = [f"{toc_pages(ROOT)[0]}.html"] if args.site else None  # a book [build] makes has its own
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -806,8 +945,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "settings": {"repeat": args.repeat, "test_repeat": args.test_repeat,
                      "explorer_cycles": args.explorer_cycles,
-                     "measurements": args.selected, "quick": args.quick,
-                     "notebooks": args.notebooks, "labs": args.labs},
+                     "measurements": args.selected, "quick": args.quick, "smoke": args.smoke},
         "metrics": {}, "goals": {}, "details": {}, "load_average_before": {}, "errors": {},
     }
     workdir = Path(tempfile.mkdtemp(prefix="reciprocity-bench-"))
@@ -817,29 +955,34 @@ def main(argv: list[str] | None = None) -> int:
         if {"execution", "build", "autograde"} & set(args.selected):
             # one snapshot of the repository for the whole run, so every measurement sees the same files
             snapshot = copy_repository(workdir / "snapshot")
+        if args.smoke:
+            smallest_sizes(args, snapshot)
+        report["settings"].update({"notebooks": args.notebooks, "labs": args.labs, "explorers": args.explorers,
+                                   "pages": args.pages, "seeds": args.seeds, "students": args.students,
+                                   "tests": args.tests_selection})
         for name in args.selected:
             report["load_average_before"][name] = loadavg()
             log(f"[{name}] load average {report['load_average_before'][name]}")
             start = time.perf_counter()
             try:
                 if name == "explorers":
-                    result = measure_explorers(args.explorer_cycles)
+                    result = measure_explorers(args.explorer_cycles, args.explorers)
                 elif name == "weight":
-                    result = measure_weight(args.site, workdir)
+                    result = measure_weight(args.site, workdir, args.pages)
                 elif name == "lighthouse":
-                    result = measure_lighthouse(args.site, workdir, args.repeat, args.lighthouse_presets)
+                    result = measure_lighthouse(args.site, workdir, args.repeat, args.lighthouse_presets, args.pages)
                 elif name == "tolerances":
-                    result = measure_tolerances()
+                    result = measure_tolerances(args.labs, args.seeds)
                 elif name == "execution":
                     result = measure_execution(snapshot, args.repeat, args.notebooks)
                 elif name == "build":
-                    result = measure_build(snapshot, workdir, args.repeat)
+                    result = measure_build(snapshot, workdir, args.repeat, smallest=args.smoke)
                 elif name == "autograde":
                     result = measure_autograde(snapshot, workdir, args.repeat, args.labs)
                 elif name == "class":
-                    result = measure_class(workdir)
+                    result = measure_class(workdir, args.students, args.repeat)
                 else:
-                    result = measure_tests(args.test_repeat)
+                    result = measure_tests(args.test_repeat, args.tests_selection)
             except BenchmarkError as err:
                 result = {"error": str(err)}
             if "error" in result:
@@ -860,7 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     derived(report["metrics"], report["details"])
-    report["goals"] = goals_report(report["metrics"])
+    report["goals"] = goals_report(report["metrics"], judged=not args.smoke)
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

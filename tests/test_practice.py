@@ -21,7 +21,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from tests.support.common import ROOT
+from tests.support.common import ROOT, book_extensions_env
 from reciprocity.practice import PracticeError, evaluate, load_items, practice_file
 
 PAGES = [ROOT / "book" / "primer.ipynb", *sorted((ROOT / "book" / "insights").glob("[0-9][0-9]-*.ipynb"))]
@@ -220,9 +220,7 @@ def test_a_missing_file_is_reported(tmp_path):
 
 # --- the Sphinx extension on its own -----------------------------------------
 
-CONF = f"""\
-import sys
-sys.path.insert(0, {str(ROOT / "book" / "_ext")!r})
+CONF = """\
 extensions = ["myst_parser", "practice"]
 root_doc = "index"
 """
@@ -230,7 +228,8 @@ root_doc = "index"
 
 def sphinx_build(src: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src),
-                           str(src / "_build")], capture_output=True, text=True, timeout=300)
+                           str(src / "_build")], capture_output=True, text=True, timeout=300,
+                          env=book_extensions_env())
 
 
 def test_the_directive_fails_the_build_when_the_file_is_missing_and_renders_it_when_present(tmp_path):

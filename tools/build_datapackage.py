@@ -2,7 +2,7 @@
 
 Run after adding or replacing a data file::
 
-    python tools/build_datapackage.py
+    python -m tools.build_datapackage
 
 It records each file's sha256 and byte size, so ``reciprocity.data.load``
 can tell when a shipped file was altered.

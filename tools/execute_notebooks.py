@@ -2,8 +2,8 @@
 
 Run after changing a chapter's code, the package or the data::
 
-    python tools/execute_notebooks.py book/insights/02-anonymity.ipynb
-    python tools/execute_notebooks.py --all
+    python -m tools.execute_notebooks book/insights/02-anonymity.ipynb
+    python -m tools.execute_notebooks --all
 
 Outputs are stored so nbval can compare them and the book shows them; the
 explorers are Vega-Lite specs in those outputs. Widget state is not stored:

@@ -11,8 +11,8 @@ cell does nothing and prints nothing.
 
 Change the repository in ``_config.yml``, then run::
 
-    python tools/install_cells.py           # write or update the cell in every chapter
-    python tools/install_cells.py --check   # exit 1, naming the chapters whose cell differs
+    python -m tools.install_cells           # write or update the cell in every chapter
+    python -m tools.install_cells --check   # exit 1, naming the chapters whose cell differs
 
 The tests run ``--check``. The cell carries no output, so the chapters need no
 re-execution after an update; re-execute them anyway before committing
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 nbformat.write(notebook, path)
     if args.check and stale:
         print("install cells differ from _config.yml in: " + ", ".join(map(str, stale))
-              + "\nrun: python tools/install_cells.py", file=sys.stderr)
+              + "\nrun: python -m tools.install_cells", file=sys.stderr)
         return 1
     if not args.check:
         print(f"{len(stale)} of {len(chapters(args.root))} chapters updated")

@@ -11,18 +11,17 @@ import nbformat
 import numpy as np
 from scipy import stats
 
-import lab_spec
-import lab_tests
+from tools import lab_spec, lab_tests
 
 SEEDS = 1_000
 ACCEPTANCE = 0.999   # goal: share of correct seeded answers accepted
 MUTATION_SCORE = 0.9  # goal: share of typical wrong answers rejected
 
 
-def sampled_answers() -> list[tuple[str, str, str, tuple, tuple, int]]:
-    """(lab, grade_id, kind, inputs, (low, high), draws) of every free-choice answer in the labs."""
+def sampled_answers(labs: tuple[str, ...] = lab_tests.LABS) -> list[tuple[str, str, str, tuple, tuple, int]]:
+    """(lab, grade_id, kind, inputs, (low, high), draws) of every free-choice answer in ``labs``."""
     found = []
-    for lab in lab_tests.LABS:
+    for lab in labs:
         nb = nbformat.read(lab_tests.notebook_path(lab), as_version=4)
         for cell in lab_spec.SPECS[lab](lab_tests.solution_namespace(nb)):
             found += [(lab, cell.grade_id, kind, inputs, bounds, draws)
@@ -57,16 +56,16 @@ def power_runs(p1: float, p2: float, draws: int, seed: int, n: int = 50) -> dict
             "simulated_unpooled_z": float(np.mean(np.nan_to_num(z_unpooled) > z))}
 
 
-def acceptance(kind: str, inputs: tuple, bounds: tuple, draws: int) -> dict[str, float]:
-    """Share of SEEDS seeded runs of ``draws`` draws, per method, that the hidden test accepts."""
+def acceptance(kind: str, inputs: tuple, bounds: tuple, draws: int, seeds: int = SEEDS) -> dict[str, float]:
+    """Share of ``seeds`` seeded runs of ``draws`` draws, per method, that the hidden test accepts."""
     low, high = bounds
     hits: dict[str, int] = {}
-    for seed in range(SEEDS):
+    for seed in range(seeds):
         runs = (permutation_runs(*inputs, draws=draws, seed=seed) if kind == "permutation"
                 else power_runs(*inputs, draws=draws, seed=seed))
         for method, value in runs.items():
             hits[method] = hits.get(method, 0) + (low <= value <= high)
-    return {method: count / SEEDS for method, count in hits.items()}
+    return {method: count / seeds for method, count in hits.items()}
 
 
 def wrong_answers(kind: str, inputs: tuple) -> dict[str, float]:
@@ -83,15 +82,13 @@ def wrong_answers(kind: str, inputs: tuple) -> dict[str, float]:
             "total split wrongly (n = 25)": lab_spec.power_methods(p1, p2, n=25)["cohen_h"]}
 
 
-
-
-def summary(answers) -> dict:
-    """Acceptance of correct seeded answers and the share of wrong answers rejected."""
+def summary(answers, seeds: int = SEEDS) -> dict:
+    """Acceptance of correct seeded answers (``seeds`` runs per method) and the share of wrong answers rejected."""
     accepted = total = rejected = wrong_total = 0
     for _, _, kind, inputs, (low, high), draws in answers:
-        for share in acceptance(kind, inputs, (low, high), draws).values():
-            accepted += share * SEEDS
-            total += SEEDS
+        for share in acceptance(kind, inputs, (low, high), draws, seeds).values():
+            accepted += share * seeds
+            total += seeds
         for value in wrong_answers(kind, inputs).values():
             rejected += not low <= value <= high
             wrong_total += 1

@@ -8,8 +8,8 @@ at their extremes and pairs of extremes (tests/explorers/test_extremes.py),
 tracks and text have room at 1280 and 390 px.
 Screenshots go to ``test-artifacts/probe-<name>-<width>.png``::
 
-    python tools/probe_explorer.py photo_reply_explorer
-    python tools/probe_explorer.py --all
+    python -m tools.probe_explorer photo_reply_explorer
+    python -m tools.probe_explorer --all
 """
 from __future__ import annotations
 
@@ -23,11 +23,18 @@ import tempfile
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.support.explorer_driver import (
+    control_names,
+    describe,
+    drive_to_extremes,
+    missing,
+    set_control,
+    snapshot,
+    text_lines,
+    wait_ready,
+)
 
-from tests.support.explorer_driver import (control_names, describe, drive_to_extremes, missing, set_control,  # noqa: E402
-                             snapshot, text_lines, wait_ready)
+ROOT = Path(__file__).resolve().parents[1]
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -4,11 +4,11 @@ Runs ``nbgrader generate_assignment <lab> --force`` from the repository root
 (where ``nbgrader_config.py`` maps the source folder to ``solutions/`` and the
 release folder to ``exercises/``), for every lab or the ones named:
 
-    python tools/release_labs.py             # all three labs
-    python tools/release_labs.py outreach    # just one
+    python -m tools.release_labs             # all three labs
+    python -m tools.release_labs outreach    # just one
 
 The test cells in ``solutions/`` are generated: after changing a lab's data,
-a model answer or ``tools/lab_spec.py``, run ``python tools/lab_tests.py``
+a model answer or ``tools/lab_spec.py``, run ``python -m tools.lab_tests``
 first, then this script. Commit the regenerated ``exercises/`` together with
 the change to ``solutions/``; ``tests/labs/test_end_to_end.py`` fails when the two are
 out of sync and ``tests/tools/test_lab_tests.py`` when the test cells differ

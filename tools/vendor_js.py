@@ -6,7 +6,7 @@ and vega-embed) is committed under ``book/_static/vega/`` and MathJax 3 under
 ``tests/vendor/``. To update::
 
     npm install --no-audit --no-fund   # versions pinned in package.json
-    python tools/vendor_js.py
+    python -m tools.vendor_js
 
 Keep the versions in ``_FALLBACK_SCRIPTS`` of ``reciprocity/explorers/core.py``
 the same as in ``package.json``.

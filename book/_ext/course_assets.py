@@ -1,7 +1,7 @@
 """Small fixes to the pages' scripts and settings, applied when the book is built.
 
-- pages with an explorer (a ``reciprocity-explorer`` div, the HTML half of
-  :class:`reciprocity.explorers.Explorer`'s output) load the explorers'
+- pages with an explorer (a ``reciprocity-explorer`` div, the HTML output of
+  :class:`reciprocity.explorers.Explorer`) load the explorers'
   stylesheet and loader, which fetches the vendored Vega, Vega-Lite and
   vega-embed when the first explorer nears the viewport; other pages load
   none of it;

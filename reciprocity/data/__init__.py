@@ -190,7 +190,7 @@ def _load_checked(name: str) -> pd.DataFrame:
             f"data file {path.name} has been altered or is corrupt: its {algorithm} is "
             f"{actual[:12]}..., datapackage.json expects {expected[:12]}.... Restore the "
             "original with git, or if you replaced it on purpose, run "
-            "`python tools/build_datapackage.py` to record the new hash."
+            "`python -m tools.build_datapackage` to record the new hash."
         )
     try:
         frame = pd.read_csv(path, na_values=res["schema"].get("missingValues", [""]),

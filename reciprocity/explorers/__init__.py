@@ -1,4 +1,10 @@
-"""Explorers that answer in the reader's browser, one module per topic.
+"""Explorers that answer in the reader's browser, one module per chapter.
+
+Each module is named for what its chapter teaches: the slug of
+``book/insights/NN-slug.ipynb`` (``show_your_face`` for chapter 9), and
+``power`` for the primer's power calculator; ``reciprocity.insights`` maps
+each insight to its builders. Private helpers shared by two chapters start
+with an underscore (``_gift_model``).
 
 Every builder returns an :class:`~reciprocity.explorers.core.Explorer`: a
 Vega-Lite chart built with Altair whose controls, readouts and text run in

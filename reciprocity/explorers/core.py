@@ -8,14 +8,19 @@ package precomputed over the control's grid. Nothing runs in a kernel when a
 reader moves a control, so the explorer answers on the static book page, in
 JupyterLab, Binder or Colab alike.
 
-:class:`Explorer` displays as two things at once: the Vega-Lite spec (which
-JupyterLab draws natively) and an HTML ``<div>`` with a small script. On a book
-page that script hands the spec to the book's loader
-(``book/_static/explorers/loader.js``, added by ``book/_ext/course_assets.py``),
-which loads the vendored Vega when the first explorer nears the viewport, draws
-each explorer as it comes near, and makes it accessible: slider values read
-with their units, results announced after a change. Elsewhere (a notebook front
-end that renders the HTML but not the spec) the script draws the chart itself.
+:class:`Explorer` displays as one HTML output (and a line of plain text): a
+``<div>`` and a small script that holds the Vega-Lite spec, once. On a book page
+(MyST-NB renders the HTML as it is) that script hands the spec to the book's
+loader (``book/_static/explorers/loader.js``, added by
+``book/_ext/course_assets.py``), which loads the vendored Vega when the first
+explorer nears the viewport, draws each explorer as it comes near, and makes it
+accessible: slider values read with their units, results announced after a
+change. In JupyterLab, Binder or Colab (a trusted output) the script draws the
+chart itself. The output carries no Vega-Lite mimetype beside the HTML: that
+would store the spec a second time in every notebook, and JupyterLab (4.6)
+renders Vega-Lite specs natively only up to version 5, not these version 6
+ones (which is why Altair's own default renderer is HTML too). :func:`embedded_spec` reads the spec back
+from a stored output.
 
 Conventions the loader and the tests rely on:
 
@@ -34,18 +39,18 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import altair as alt
 
 from ..book import stable
 
-__all__ = ["Explorer", "Case", "Control", "register", "EXPLORERS", "PARITY", "embed_html",
-           "SPEC_DIGITS", "FONT_SIZE", "readout", "readout_name", "value_text", "VEGA_MIMETYPE",
+__all__ = ["Explorer", "Case", "Control", "register", "EXPLORERS", "PARITY", "embed_html", "embedded_spec",
+           "SPEC_DIGITS", "FONT_SIZE", "readout", "readout_name", "value_text",
            "CHART_WIDTH", "TEXT_SUFFIX", "READOUT_PREFIX"]
 
-VEGA_MIMETYPE = "application/vnd.vegalite.v6+json"
 #: Floats embedded in a spec keep this many significant digits: enough for any
 #: readout, small pages, and the same stored output on every machine.
 SPEC_DIGITS = 6
@@ -57,15 +62,17 @@ CHART_WIDTH = 300
 TEXT_SUFFIX = "_text"
 #: Charts named with this prefix hold the readout the loader announces.
 READOUT_PREFIX = "readout_"
+#: In an explorer's HTML the spec follows this, on the line that starts its script.
+_SPEC_PREFIX = "spec = "
 
 #: name -> zero-argument builder; filled by :func:`register`.
-EXPLORERS: dict[str, Callable[[], "Explorer"]] = {}
+EXPLORERS: dict[str, Callable[[], Explorer]] = {}
 #: name -> function returning the explorer's parity cases.
-PARITY: dict[str, Callable[[], list["Case"]]] = {}
+PARITY: dict[str, Callable[[], list[Case]]] = {}
 
 # Pinned to the versions vendored in book/_static/vega (package.json). Used
-# only where a page has no Vega of its own (a notebook front end that renders
-# the HTML but not the Vega-Lite spec); the book never takes this path.
+# only where a page has no Vega of its own (a notebook front end: JupyterLab,
+# Colab); the book never takes this path.
 _FALLBACK_SCRIPTS = [
     "https://cdn.jsdelivr.net/npm/vega@6.4.0/build/vega.min.js",
     "https://cdn.jsdelivr.net/npm/vega-lite@6.4.1/build/vega-lite.min.js",
@@ -111,7 +118,7 @@ class Control:
         return list(self.options)
 
 
-def register(builder: Callable[..., "Explorer"] | None = None, *,
+def register(builder: Callable[..., Explorer] | None = None, *,
              cases: Callable[[], list[Case]] | None = None):
     """Record a builder (callable with no arguments) and its parity cases.
 
@@ -193,7 +200,7 @@ def readout(lines: Iterable[str], *, width: int = CHART_WIDTH, size: int = FONT_
 
 
 class Explorer:
-    """A Vega-Lite chart with bound controls, displayed as spec and as HTML.
+    """A Vega-Lite chart with bound controls, displayed as HTML that holds its spec once.
 
     Parameters
     ----------
@@ -251,11 +258,12 @@ class Explorer:
         return found
 
     def html(self) -> str:
+        """The ``<div>`` and script a page or notebook front end draws the explorer from."""
         return embed_html(self.spec(), self.name, self.title)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {VEGA_MIMETYPE: self.spec(), "text/html": self.html(),
-                "text/plain": f"<Explorer {self.name}: {self.title}>"}
+        # one copy of the spec per stored output: inside the HTML, nowhere else
+        return {"text/html": self.html(), "text/plain": f"<Explorer {self.name}: {self.title}>"}
 
 
 def _all_params(spec: Mapping) -> list[dict]:
@@ -287,9 +295,8 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
     loader (``window.reciprocityExplorerLoader``, from the deferred
     ``_static/explorers/loader.js``), which draws the explorer when it nears
     the viewport. Elsewhere it draws at once with the page's Vega, or, where a
-    page has none (a notebook front end that renders this HTML but not the
-    Vega-Lite spec), with the same versions from a CDN; the book never takes
-    that path.
+    page has none (a notebook front end), with the same versions from a CDN;
+    the book never takes that path. :func:`embedded_spec` reads the spec back.
     """
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     div_id = "explorer-" + hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -302,7 +309,7 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
         '<p class="reciprocity-explorer-wait">Interactive explorer: it is drawn as you reach it.</p></div>\n'
         '<script type="text/javascript">\n'
         "(function () {\n"
-        f'  var id = "{div_id}", spec = {payload};\n'
+        f'  var id = "{div_id}", {_SPEC_PREFIX}{payload};\n'
         "  function draw() {\n"
         "    var div = document.getElementById(id);\n"
         '    div.textContent = "";\n'
@@ -332,3 +339,21 @@ def embed_html(spec: Mapping, name: str, title: str) -> str:
         "})();\n"
         "</script>"
     )
+
+
+def embedded_spec(html_text: str) -> dict:
+    """The Vega-Lite spec an :func:`embed_html` output holds (e.g. a notebook's stored output).
+
+    Raises
+    ------
+    ValueError
+        If ``html_text`` is not an explorer's output.
+    """
+    if 'class="reciprocity-explorer"' not in html_text:
+        raise ValueError("not an explorer's output: no reciprocity-explorer div")
+    line = next((line for line in html_text.splitlines()
+                 if line.startswith("  var id = ") and _SPEC_PREFIX in line and line.endswith(";")), None)
+    if line is None:
+        raise ValueError("an explorer's output without its spec line ('  var id = ..., spec = {...};')")
+    # the JSON escapes "</" as "<\/", which json reads back as "</"
+    return json.loads(line[line.index(_SPEC_PREFIX) + len(_SPEC_PREFIX):-1])

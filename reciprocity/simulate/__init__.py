@@ -1,9 +1,13 @@
 """Seeded simulators for insights that have no public cell-level data.
 
 Every simulator takes ``seed`` (an int) or ``rng`` (a ``numpy.random.Generator``),
-validates its parameters with a clear :class:`ValueError`, and returns a tidy
-:class:`pandas.DataFrame`. Results are *simulated*: the book labels them so and
-states the assumptions and the published figures each one is calibrated to.
+refuses impossible parameters with a :class:`ValueError` that says what is
+allowed and what it got, and returns a tidy :class:`pandas.DataFrame`. The
+grids and fixed tests built on them for the explorers take a default ``seed``
+and no ``rng``. ``tests/simulate/test_contract.py`` holds every public function
+with a ``seed`` parameter to this. Results are *simulated*: the book labels them
+so and states the assumptions and the published figures each one is calibrated
+to.
 
 One module per topic. Names listed in a module's ``__all__`` are available
 here and imported lazily, so a chapter pays only for the simulator it uses.

@@ -166,7 +166,7 @@ def simulate_community(n_members: int = 500, n_rounds: int = 12, norm_strength: 
 def _check_levels(name: str, values) -> list[float]:
     levels = list(values)
     if not levels:
-        raise ValueError(f"{name} must hold at least one value between 0 and 1")
+        raise ValueError(f"{name} must hold at least one value between 0 and 1, got {levels!r}")
     for v in levels:
         if isinstance(v, bool) or not isinstance(v, Real) or not 0 <= v <= 1:
             raise ValueError(f"every value of {name} must be between 0 and 1, got {v!r}")

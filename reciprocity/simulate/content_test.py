@@ -51,25 +51,25 @@ def _arm_values(name: str, value, default: Mapping[str, float] | None) -> dict[s
     """Turn a mapping or a 4-sequence into ``{arm: value}``; fill gaps from ``default``."""
     if value is None:
         if default is None:
-            raise ValueError(f"{name} is required")
+            raise ValueError(f"{name} must be given, got None")
         return dict(default)
     if isinstance(value, Mapping):
         unknown = sorted(set(map(str, value)) - set(CONTENT_ARMS))
         if unknown:
             raise ValueError(
-                f"{name} has unknown arm(s) {unknown}; arms are {list(CONTENT_ARMS)}"
+                f"{name} must be keyed by the arms {list(CONTENT_ARMS)}, got unknown arm(s) {unknown}"
             )
         out = dict(default) if default is not None else {}
         out.update({str(k): v for k, v in value.items()})
         missing = [a for a in CONTENT_ARMS if a not in out]
         if missing:
-            raise ValueError(f"{name} is missing arm(s) {missing}")
+            raise ValueError(f"{name} must give a value for every arm, got none for {missing}")
         return out
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != len(CONTENT_ARMS):
             raise ValueError(
-                f"{name} needs {len(CONTENT_ARMS)} values, one per arm in the order "
-                f"{list(CONTENT_ARMS)}; got {len(value)}"
+                f"{name} must hold {len(CONTENT_ARMS)} values, one per arm in the order "
+                f"{list(CONTENT_ARMS)}, got {len(value)}"
             )
         return dict(zip(CONTENT_ARMS, value))
     raise ValueError(f"{name} must be a dict keyed by arm or a sequence of 4 numbers, got {value!r}")
@@ -139,7 +139,7 @@ def simulate_content_test(n_visitors: int = 20_000, *, rates=None, shares=None,
         check_probability(f"shares[{arm!r}]", s, open_interval=True)
     total = sum(float(s) for s in share_map.values())
     if abs(total - 1) > 1e-9:
-        raise ValueError(f"shares must sum to 1, they sum to {total:.6g}")
+        raise ValueError(f"shares must sum to 1, got shares that sum to {total:.6g}")
     if srm_arm not in CONTENT_ARMS:
         raise ValueError(f"srm_arm must be one of {list(CONTENT_ARMS)}, got {srm_arm!r}")
     if isinstance(srm_drop, bool) or not isinstance(srm_drop, Real) or not 0 <= srm_drop < 1:

@@ -44,8 +44,8 @@ every other number is illustrative. All outputs are **simulated**.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,11 @@ __all__ = [
     "simulate_content_signups",
     "content_signup_rates",
     "content_signup_grid",
+    "RELEVANCE_LEVELS",
+    "SIGNUP_GRID_READERS",
+    "SIGNUP_GRID_SURPRISES",
+    "SIGNUP_GRID_RUNS",
+    "SIGNUP_GRID_SEED",
 ]
 
 #: Model defaults shared by the functions and widgets of this module.
@@ -70,6 +75,17 @@ DEFAULTS = {
     "surprise_weight": 1.5,
     "strength": float(np.log(1.25)),  # value 1 + surprise 0.5 -> twice the base rate
 }
+
+#: The versions of a free resource in the sign-up experiments: relevance to the reader's job.
+RELEVANCE_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: The grid of simulated sign-up experiments chapter 7's explorer offers
+#: (:func:`content_signup_grid`): experiment sizes, how far the resource beats
+#: the norm for free content, and seeded runs; run ``k`` uses seed
+#: ``SIGNUP_GRID_SEED + k``.
+SIGNUP_GRID_READERS = (500, 2000, 10000, 40000)
+SIGNUP_GRID_SURPRISES = (0.0, 0.3, 0.7)
+SIGNUP_GRID_RUNS = 5
+SIGNUP_GRID_SEED = 2016
 
 
 def _check_real(name: str, value, low: float, high: float, *, open_low: bool = False) -> float:
@@ -303,7 +319,7 @@ def simulate_gift_responses(n_per_condition: int = 1000, *, values: Sequence[flo
 
 
 def simulate_content_signups(n_readers: int = 5000, *,
-                             relevance: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+                             relevance: Sequence[float] = RELEVANCE_LEVELS,
                              surprise: float = 0.3, heterogeneity: float = 0.2,
                              base_rate: float = 0.02, ceiling: float = 0.30,
                              expected_credit: float = DEFAULTS["expected_credit"],
@@ -377,7 +393,7 @@ def simulate_content_signups(n_readers: int = 5000, *,
                          "signed_up": signed_up})
 
 
-def content_signup_rates(relevance: Sequence[float] | float = (0.0, 0.25, 0.5, 0.75, 1.0), *,
+def content_signup_rates(relevance: Sequence[float] | float = RELEVANCE_LEVELS, *,
                          surprise: float = 0.3, heterogeneity: float = 0.2,
                          base_rate: float = 0.02, ceiling: float = 0.30,
                          expected_credit: float = DEFAULTS["expected_credit"],
@@ -420,10 +436,10 @@ def content_signup_rates(relevance: Sequence[float] | float = (0.0, 0.25, 0.5, 0
     return np.asarray(repayment_probability(values, s, **model)).mean(axis=1)
 
 
-def content_signup_grid(readers: Sequence[int] = (500, 2000, 10000, 40000), *,
-                        surprises: Sequence[float] = (0.0, 0.3, 0.7), runs: int = 5,
-                        relevance: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
-                        seed: int = 2016) -> pd.DataFrame:
+def content_signup_grid(readers: Sequence[int] = SIGNUP_GRID_READERS, *,
+                        surprises: Sequence[float] = SIGNUP_GRID_SURPRISES, runs: int = SIGNUP_GRID_RUNS,
+                        relevance: Sequence[float] = RELEVANCE_LEVELS,
+                        seed: int = SIGNUP_GRID_SEED) -> pd.DataFrame:
     """Sign-up counts of many simulated relevance experiments, one row per version.
 
     Runs :func:`simulate_content_signups` once for every combination of
@@ -462,8 +478,8 @@ def content_signup_grid(readers: Sequence[int] = (500, 2000, 10000, 40000), *,
     levels = _as_levels("surprises", surprises, -1.0, 1.0)
     count = check_positive_int("runs", runs)
     versions = _as_levels("relevance", relevance, 0.0, 1.0)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be a whole number, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
     rows = []
     for n in sizes:
         for surprise in levels:

@@ -79,7 +79,8 @@ def _values(cold_reply: float, even_odds_reply: float) -> tuple[float, float]:
     low = check_probability("cold_reply", cold_reply, open_interval=True)
     high = check_probability("even_odds_reply", even_odds_reply, open_interval=True)
     if high <= low:
-        raise ValueError(f"even_odds_reply ({high:g}) must exceed cold_reply ({low:g})")
+        raise ValueError(f"even_odds_reply must exceed cold_reply ({low:g}), got {high:g}; "
+                         "raise even_odds_reply or lower cold_reply")
     base = -math.log(1 - low)
     # continuation 0.5 means one expected future round: its value is the gap between the anchors
     return base, -math.log(1 - high) - base

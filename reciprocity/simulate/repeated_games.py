@@ -190,9 +190,10 @@ def simulate_repeated_games(continuation: float = 0.5, *, strategies=STRATEGIES,
         strategies = [strategies]
     chosen = list(dict.fromkeys(strategies))
     unknown = [s for s in chosen if s not in STRATEGIES]
-    if not chosen or unknown:
-        raise ValueError(f"strategies must be a non-empty selection of {list(STRATEGIES)}; "
-                         f"unknown: {unknown}")
+    if not chosen:
+        raise ValueError(f"strategies must name at least one of {list(STRATEGIES)}, got none")
+    if unknown:
+        raise ValueError(f"strategies must be chosen from {list(STRATEGIES)}, got unknown {unknown}")
     generator = make_rng(seed, rng)
     pairs = [(a, b) for i, a in enumerate(chosen) for b in chosen[i:]]
     side_a = np.repeat([a for a, _ in pairs], n)
@@ -329,7 +330,8 @@ def replicator(payoff: np.ndarray, cooperation: np.ndarray, generations: int = 4
     steps = check_positive_int("generations", generations)
     a, c = np.asarray(payoff, dtype=float), np.asarray(cooperation, dtype=float)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or c.shape != a.shape:
-        raise ValueError("payoff and cooperation must be square arrays of the same shape")
+        raise ValueError("payoff and cooperation must be square arrays of the same shape, "
+                         f"got shapes {a.shape} and {c.shape}")
     shares = np.empty((steps + 1, a.shape[0]))
     shares[0] = 1 / a.shape[0]
     for g in range(steps):
@@ -390,7 +392,7 @@ TEMPTATIONS = (3.5, 4.0, 4.5, 5.0, 5.5)
 GENERATIONS = 40
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=4, typed=True)  # typed, so seed=True is refused, not served seed=1's entry
 def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
     """Tournament results for every (continuation, temptation) on the slider grid (simulated).
 
@@ -402,6 +404,8 @@ def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
     ``shares`` after :data:`GENERATIONS` rounds of imitation, and the
     ``population_cooperation`` then. Cached: do not modify the result.
     """
+    # checked here so a bad seed is reported as given, not as seed + k
+    seed = check_positive_int("seed", seed, minimum=0)
     grid = {}
     for k, delta in enumerate(CONTINUATIONS):
         games = simulate_repeated_games(float(delta), n_matches=n_matches, seed=seed + k)

@@ -80,9 +80,9 @@ def _as_payoffs(name: str, values) -> np.ndarray:
         raise ValueError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
     arr = np.asarray(values, dtype=float) if len(values) else np.array([])
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty one-dimensional sequence of numbers")
+        raise ValueError(f"{name} must be a non-empty one-dimensional sequence of numbers, got {values!r}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must hold finite numbers only")
+        raise ValueError(f"{name} must hold finite numbers only, got {values!r}")
     return arr
 
 
@@ -173,7 +173,8 @@ def slider_payoffs(positions: Sequence[int]) -> tuple[list[int], list[int]]:
     [85, 85, 50, 50, 100, 100]
     """
     if isinstance(positions, (str, bytes)) or len(positions) != len(SLIDER_ITEMS):
-        raise ValueError(f"positions must hold one slider position per item ({len(SLIDER_ITEMS)} items)")
+        raise ValueError(f"positions must hold one slider position per item ({len(SLIDER_ITEMS)} items), "
+                         f"got {positions!r}")
     selves, others = [], []
     for i, (pos, (item_self, item_other)) in enumerate(zip(positions, SLIDER_ITEMS)):
         if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= 8:
@@ -214,21 +215,23 @@ def choose_positions(true_angle: float) -> list[int]:
 
 def _check_mix(mix: Mapping[str, float]) -> dict[str, float]:
     if not isinstance(mix, Mapping) or set(mix) != set(SVO_TYPES):
-        raise ValueError(f"mix must be a mapping with exactly the keys {list(SVO_TYPES)}")
+        raise ValueError(f"mix must be a mapping with exactly the keys {list(SVO_TYPES)}, got {mix!r}")
     shares = {k: check_probability(f"mix[{k!r}]", mix[k]) for k in SVO_TYPES}
     if not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-6):
-        raise ValueError(f"mix shares must sum to 1, they sum to {sum(shares.values()):.6g}")
+        raise ValueError(f"mix shares must sum to 1, got shares that sum to {sum(shares.values()):.6g}")
     return shares
 
 
 def _check_rates(return_rates: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
     if not isinstance(return_rates, Mapping) or set(return_rates) != set(SVO_TYPES):
-        raise ValueError(f"return_rates must be a mapping with exactly the keys {list(SVO_TYPES)}")
+        raise ValueError(f"return_rates must be a mapping with exactly the keys {list(SVO_TYPES)}, "
+                         f"got {return_rates!r}")
     out = {}
     for k in SVO_TYPES:
         r = return_rates[k]
         if not isinstance(r, Mapping) or set(r) != {"one_off", "future"}:
-            raise ValueError(f"return_rates[{k!r}] must be a mapping with keys 'one_off' and 'future'")
+            raise ValueError(f"return_rates[{k!r}] must be a mapping with keys 'one_off' and 'future', "
+                             f"got {r!r}")
         out[k] = {c: check_probability(f"return_rates[{k!r}][{c!r}]", r[c]) for c in ("one_off", "future")}
     return out
 

@@ -1,19 +1,14 @@
-"""The GGL and Fox & Guyer analyses, and the Python side of the explorers built on them.
+"""The GGL and Fox & Guyer analyses.
 
-Explorers for the primer and chapters 2, 10 and 11 are checked in the
-browser by the generic tests (tests/explorers/); here we check the
-tables they embed and the formulas they evaluate against the package.
+The explorers built on them (chapters 2, 10 and 11, and the primer's power
+calculator) are checked in tests/explorers/.
 """
 from __future__ import annotations
 
-import itertools
 import math
-import random
 
-import nbformat
 import pytest
 
-from tests.support.common import ROOT
 from reciprocity import data, stats
 from reciprocity.analyses import fox_guyer, ggl
 
@@ -103,54 +98,6 @@ def test_fox_guyer_summary_and_test():
         fox_guyer.group_shares("secret")
     with pytest.raises(ValueError, match="confidence"):
         fox_guyer.condition_summary(confidence=1.5)
-
-
-# -- explorers: the Python side -------------------------------------------------
-
-def _sample_size_in_browser(base, treat, power, alpha, iterations=4):
-    """The expressions of explorers.design.sample_size_exact, evaluated in Python."""
-    from scipy.stats import norm
-    h = abs(2 * math.asin(math.sqrt(treat)) - 2 * math.asin(math.sqrt(base)))
-    crit = norm.ppf(1 - alpha / 2)
-    n = 2 * ((crit + norm.ppf(power)) / h) ** 2
-    for _ in range(iterations):
-        n = 2 * ((crit + norm.ppf(power - norm.cdf(-h * math.sqrt(n / 2) - crit))) / h) ** 2
-    return math.ceil(n - 1e-9)
-
-
-def test_power_calculator_formula_matches_stats_sample_size_over_its_grid():
-    from reciprocity.explorers.design import ALPHAS
-    rng = random.Random(11)
-    grid = [(b / 100, t / 100, round(0.5 + 0.05 * k, 2), a)
-            for b, t, k, a in itertools.product(range(1, 51), range(1, 61), range(10), ALPHAS) if b != t]
-    for base, treat, power, alpha in rng.sample(grid, 600) + [(0.5, 0.51, 0.5, 0.1), (0.01, 0.6, 0.95, 0.01)]:
-        assert _sample_size_in_browser(base, treat, power, alpha) == \
-            stats.sample_size(base, treat, power=power, alpha=alpha), (base, treat, power, alpha)
-
-
-def test_power_calculator_shows_the_power_at_50_per_arm():
-    from reciprocity.explorers.design import power_at
-    # the size of test that reaches 80% power has 80% power
-    n = stats.sample_size(0.06, 0.26)
-    assert power_at(n, 0.06, 0.26) == pytest.approx(0.8, abs=0.01)
-    assert power_at(50, 0.06, 0.12) < 0.3
-
-
-def test_turnout_explorer_embeds_only_the_slice_counts():
-    from reciprocity.explorers import turnout_explorer
-    spec = str(turnout_explorer().spec())
-    counts = ggl.turnout_counts()
-    assert all(str(int(n)) in spec for n in counts["n"])
-    assert len(spec) < 40_000
-
-
-def test_community_explorer_shows_the_chapter_grid():
-    """Chapter 11 simulates the grid with the explorer's settings, so both show the same numbers."""
-    from reciprocity.explorers.community import GRID_SETTINGS
-    chapter = nbformat.read(ROOT / "book" / "insights" / "11-community-norms.ipynb", as_version=4)
-    sources = "\n".join(c.source for c in chapter.cells if c.cell_type == "code")
-    call = ", ".join(f"{key}={value}" for key, value in GRID_SETTINGS.items())
-    assert f"community_grid({call})" in sources
 
 
 # -- GGL: households, letters per voter, voting history, clustering --------------

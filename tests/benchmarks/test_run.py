@@ -16,13 +16,10 @@ import sys
 
 import pytest
 
+from benchmarks import browser as bench_browser, lighthouse, run as bench_run
 from tests.support.common import ROOT
 
-SCRIPT = ROOT / "benchmarks" / "run.py"
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import browser as bench_browser  # noqa: E402
-import lighthouse  # noqa: E402
-import run as bench_run  # noqa: E402
+SCRIPT = [sys.executable, "-m", "benchmarks.run"]
 
 LIGHTHOUSE_GOALS = {f"lighthouse_{preset}_{category}" for preset in ("mobile", "desktop")
                     for category in ("performance", "accessibility", "best_practices")}
@@ -41,7 +38,7 @@ def _number(value) -> bool:
 def test_explorer_benchmark_writes_the_expected_json(browser, tmp_path):
     out = tmp_path / "results.json"
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--only", "explorers", "--repeat", "1", "--explorer-cycles", "1",
+        [*SCRIPT, "--only", "explorers", "--repeat", "1", "--explorer-cycles", "1",
          "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -78,7 +75,7 @@ def test_explorer_benchmark_writes_the_expected_json(browser, tmp_path):
 
 
 def test_unknown_measurement_is_refused():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--only", "nonsense"],
+    result = subprocess.run([*SCRIPT, "--only", "nonsense"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "nonsense" in result.stderr
 
@@ -181,6 +178,30 @@ def test_variables_set_before_the_test_command_go_to_its_environment():
 
 
 def test_unknown_lighthouse_preset_is_refused():
-    result = subprocess.run([sys.executable, str(SCRIPT), "--only", "lighthouse", "--lighthouse-presets", "tablet"],
+    result = subprocess.run([*SCRIPT, "--only", "lighthouse", "--lighthouse-presets", "tablet"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "tablet" in result.stderr
+
+
+def test_a_selection_replaces_the_folders_the_test_command_names():
+    command = ["/venv/bin/python", "-m", "pytest", "-n", "2", "tests", "book", "--nbval",
+               "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+    assert bench_run.with_selection(command, ["tests/test_data.py::test_x"]) == [
+        "/venv/bin/python", "-m", "pytest", "-n", "2", "--nbval", "--nbval-sanitize-with",
+        "tests/nbval_sanitize.cfg", "tests/test_data.py::test_x"]
+
+
+def test_smoke_means_one_repetition_of_everything_at_the_smallest_size():
+    args = bench_run.parse_args(["--smoke"])
+    assert args.selected == bench_run.MEASUREMENTS, "a smoke run skips nothing"
+    assert (args.repeat, args.explorer_cycles, args.seeds, args.students) == (
+        1, 1, bench_run.SMOKE_SEEDS, bench_run.SMOKE_STUDENTS)
+    assert args.tests_selection == [bench_run.SMOKE_TESTS] and args.lighthouse_presets == ["mobile"]
+    full = bench_run.parse_args([])
+    assert (full.repeat, full.students, full.seeds, full.tests_selection) == (3, 60, None, None)
+    assert full.lighthouse_presets == ["mobile", "desktop"]
+
+
+def test_smoke_and_quick_are_refused_together():
+    result = subprocess.run([*SCRIPT, "--smoke", "--quick"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--smoke" in result.stderr

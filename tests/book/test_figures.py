@@ -35,9 +35,7 @@ from matplotlib.container import BarContainer  # noqa: E402
 
 from tests.support.common import ROOT  # noqa: E402
 from reciprocity import plots  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tools"))
-import install_cells  # noqa: E402
+from tools import install_cells  # noqa: E402
 
 NOTEBOOKS = install_cells.chapters(ROOT)
 SVG = "image/svg+xml"
@@ -238,7 +236,7 @@ def test_figures_follow_dark_mode_on_a_phone(browser, site):
 
 
 def test_install_cells_match_the_repository_in_config():
-    assert install_cells.main(["--check"]) == 0, "run: python tools/install_cells.py"
+    assert install_cells.main(["--check"]) == 0, "run: python -m tools.install_cells"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

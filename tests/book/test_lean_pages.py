@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 
 import pytest
 
+import lean_assets  # book/_ext, on the path through pyproject.toml's pytest pythonpath
 from tests.support.common import ROOT
 from tests.support.site_checks import AXE, LAPTOP, PHONE, open_in
-
-sys.path.insert(0, str(ROOT / "book" / "_ext"))
-import lean_assets  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHAPTER = "book/insights/03-interdependence.html"

@@ -29,7 +29,7 @@ import yaml
 from bs4 import BeautifulSoup
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.support.common import ARTIFACTS, ROOT, PrefixedHandler, site_prefix
+from tests.support.common import ARTIFACTS, ROOT, PrefixedHandler, book_extensions_env, site_prefix
 from tests.support.site_checks import LAPTOP, PHONE, axe_violations, draw_explorers, open_in, small_targets
 
 pytestmark = pytest.mark.slow
@@ -201,9 +201,7 @@ def test_page_weight_is_reported_and_figures_stay_lean(built_book):
 @pytest.mark.browser
 def test_every_chapter_first_load_is_at_most_one_megabyte_as_served(browser, built_book):
     """Chapters and primer, loaded with an empty cache, text gzipped as a static host serves it."""
-    import sys
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from browser import measure_page_weight
+    from benchmarks.browser import measure_page_weight
 
     pages = [rel for rel in site_pages(built_book) if rel.startswith("book/")]
     result = measure_page_weight(built_book, site_prefix(), pages, browser)
@@ -303,7 +301,6 @@ def test_the_labs_page_gives_colab_users_the_install_line_of_this_repository(bui
 
 
 def test_the_site_prefix_follows_the_repository():
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
     from course_assets import site_prefix as prefix_of
 
     assert prefix_of("https://github.com/reciprocity-online/reciprocity-online") == "/reciprocity-online/"
@@ -399,8 +396,6 @@ def test_a_fork_s_404_page_works_under_the_fork_s_own_prefix(browser, tmp_path, 
     for name in ("course.css", "course.js"):
         shutil.copy(ROOT / "book" / "_static" / name, static)
     (source / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
         "extensions = ['notfound.extension', 'course_assets']\n"
         "html_theme = 'sphinx_book_theme'\n"
         "html_theme_options = {'repository_url': 'https://github.com/someone/my-course-fork',"
@@ -411,7 +406,8 @@ def test_a_fork_s_404_page_works_under_the_fork_s_own_prefix(browser, tmp_path, 
                                       ".. toctree::\n\n   chapter\n", encoding="utf-8")
     (source / "chapter.rst").write_text("Show your face\n==============\n\nA chapter.\n", encoding="utf-8")
     build = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", str(source),
-                            str(tmp_path / "html")], capture_output=True, text=True, timeout=300)
+                            str(tmp_path / "html")], capture_output=True, text=True, timeout=300,
+                           env=book_extensions_env())
     assert build.returncode == 0, build.stdout + build.stderr
     base = serve_like_pages(tmp_path / "html", "my-course-fork")
     check_not_found_page(browser, base, "A fork of the course", "Show your face")

@@ -12,12 +12,11 @@ exceed their totals, and no NaN, undefined, Infinity or null appears.
 """
 from __future__ import annotations
 
-
 import pytest
 
+from reciprocity.explorers import EXPLORERS, load_all
 from tests.support.common import open_page
 from tests.support.explorer_driver import drive_to_extremes, extreme_states, wait_ready
-from reciprocity.explorers import EXPLORERS, load_all
 
 NAMES = sorted(load_all())
 

@@ -16,10 +16,17 @@ import re
 
 import pytest
 
-from tests.support.common import ARTIFACTS, open_page
-from tests.support.explorer_driver import (control_names, describe, missing, set_control, snapshot, text_lines,
-                             wait_ready)
 from reciprocity.explorers import EXPLORERS, PARITY, load_all
+from tests.support.common import ARTIFACTS, open_page
+from tests.support.explorer_driver import (
+    control_names,
+    describe,
+    missing,
+    set_control,
+    snapshot,
+    text_lines,
+    wait_ready,
+)
 from tests.support.site_checks import AXE, LAPTOP, PHONE, WCAG_TAGS, open_in
 
 NAMES = sorted(load_all())
@@ -165,7 +172,8 @@ def test_controls_speak_their_values_with_units_and_results_are_announced(drawn)
         for (const r of bind.querySelectorAll('input[type=range]')) {
           const text = r.getAttribute('aria-valuetext'), shown = r.nextElementSibling;
           if (!text) out.push(`${r.name}: no aria-valuetext`);
-          else if (!shown || shown.textContent !== text) out.push(`${r.name}: shows ${shown && shown.textContent}, reads ${text}`);
+          else if (!shown || shown.textContent !== text)
+            out.push(`${r.name}: shows ${shown && shown.textContent}, reads ${text}`);
         }
       }
       const live = root.querySelector('.reciprocity-explorer-live');
@@ -215,17 +223,21 @@ LAYOUT = """(id) => {
   return {minFont: Math.min(...sizes), controls, height: box.height, right: box.right,
           room: innerHeight - Math.max(0, ...stuck), overflow: root.scrollWidth - root.clientWidth,
           tracks: [...root.querySelectorAll('.vega-bind input[type=range]')].map(i => i.getBoundingClientRect().width),
-          labels: [...root.querySelectorAll('.vega-bind')].map(b => (b.querySelector('.vega-bind-name') || {}).textContent || '')};
+          labels: [...root.querySelectorAll('.vega-bind')]
+            .map(b => (b.querySelector('.vega-bind-name') || {}).textContent || '')};
 }"""
 
 #: Chart text that sits on the page's background (not on a coloured mark): it must read
 #: against the background in light and in dark mode.
 INK_CONTRAST = """(id) => {
   const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  const lum = ([r, g, b]) => [r, g, b]
+    .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
     .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
   let e = document.getElementById(id), bg = 'rgba(0, 0, 0, 0)';
-  while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bg = getComputedStyle(e).backgroundColor; e = e.parentElement; }
+  while (e && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+    bg = getComputedStyle(e).backgroundColor; e = e.parentElement;
+  }
   if (bg === 'rgba(0, 0, 0, 0)') bg = 'rgb(255, 255, 255)';
   const b = lum(rgb(bg)), out = [];
   const texts = document.querySelectorAll(`#${id} svg :is(.role-axis-label, .role-axis-title, .role-title-text,
@@ -270,7 +282,8 @@ def test_on_a_laptop_and_a_phone_the_explorer_fits_reads_and_passes_axe_in_light
         assert layout["height"] <= layout["room"], \
             f"{name} at {width}px: chart and controls {layout['height']:.0f} px tall, {layout['room']:.0f} px on screen"
         assert layout["overflow"] <= 0 and layout["right"] <= width, \
-            f"{name} at {width}px: wider than its column ({layout['overflow']} px) or the screen ({layout['right']:.0f})"
+            f"{name} at {width}px: wider than its column ({layout['overflow']} px) "\
+            f"or the screen ({layout['right']:.0f})"
         for mode in ("light", "dark"):
             page.evaluate("(mode) => { document.documentElement.dataset.theme = mode;"
                           " document.documentElement.dataset.mode = mode; }", mode)

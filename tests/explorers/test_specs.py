@@ -1,6 +1,6 @@
 """Every explorer is one Vega-Lite spec: valid, labelled, light, and tied to the package.
 
-These checks run without a browser; ``test_explorers_browser.py`` drives the
+These checks run without a browser; ``test_in_browser.py`` drives the
 same explorers on the built book in Chromium.
 """
 from __future__ import annotations
@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from tests.support.explorer_driver import check_invariants, extreme_states
 from reciprocity import explorers
 from reciprocity.explorers import EXPLORERS, PARITY, Explorer, load_all
-from reciprocity.explorers.core import READOUT_PREFIX, TEXT_SUFFIX, VEGA_MIMETYPE, _all_params, embed_html
+from reciprocity.explorers.core import READOUT_PREFIX, TEXT_SUFFIX, _all_params, embed_html, embedded_spec
 from reciprocity.explorers.expr import EXCLUDES_ZERO, INCLUDES_ZERO, p_label, zero_verdict_label
+from tests.support.explorer_driver import check_invariants, extreme_states
 from tests.support.outputs import long_floats
 
 NAMES = sorted(load_all())
@@ -49,14 +49,22 @@ def test_explorer_is_a_labelled_vega_lite_chart_with_named_controls(built, name)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_explorer_output_serves_spec_and_offline_html(built, name):
+def test_explorer_output_is_offline_html_holding_the_spec_once(built, name):
     bundle = built[name]._repr_mimebundle_()
-    assert set(bundle) >= {VEGA_MIMETYPE, "text/html"}
+    # no Vega-Lite mimetype beside the HTML: that would store the spec twice in every notebook
+    assert set(bundle) == {"text/html", "text/plain"}
     html = bundle["text/html"]
     assert f'data-explorer="{name}"' in html and 'class="reciprocity-explorer"' in html
     # the same spec gives the same output (nbval compares stored outputs)
     assert html == embed_html(built[name].spec(), name, built[name].title)
-    assert long_floats(json.dumps(bundle[VEGA_MIMETYPE])) == [], "round the data you embed"
+    assert embedded_spec(html) == built[name].spec()
+    assert html.count('"$schema"') == 1
+    assert long_floats(json.dumps(embedded_spec(html))) == [], "round the data you embed"
+
+
+def test_embedded_spec_refuses_what_is_not_an_explorer_output():
+    with pytest.raises(ValueError, match="not an explorer's output"):
+        embedded_spec("<p>a table</p>")
 
 
 @pytest.mark.parametrize("name", NAMES)

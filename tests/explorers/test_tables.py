@@ -1,8 +1,9 @@
 """Python-side logic of the explorers of chapters 3, 5, 6 and 12.
 
-The generic checks (spec, controls, parity in the browser) live in
-``test_explorers.py`` and ``test_explorers_browser.py``; here we check what
-the parity cases and embedded tables are built from.
+(reciprocity.explorers.interdependence, social_value_orientation,
+repay_regardless and long_run.) The generic checks (spec, controls, parity in
+the browser) live in ``test_specs.py`` and ``test_in_browser.py``; here we
+check what the parity cases and embedded tables are built from.
 """
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import pytest
 from reciprocity.explorers import PARITY, load_all
 from reciprocity.explorers._d3format import fixed, percent
 from reciprocity.simulate.relationship import MAX_FAVOURS, NOTICE_RATES, PRIORS, favour_grid
-from reciprocity.simulate.repeated_games import CONTINUATIONS, TEMPTATIONS, tournament_grid
-from reciprocity.simulate.repeated_games import STRATEGIES
+from reciprocity.simulate.repeated_games import CONTINUATIONS, STRATEGIES, TEMPTATIONS, tournament_grid
 
 load_all()
 
@@ -84,7 +84,7 @@ def test_norms_explorer_is_a_model_not_a_floor_of_real_rates():
     import json
 
     from reciprocity.explorers import EXPLORERS
-    from reciprocity.explorers.norms import MODEL_NOTE
+    from reciprocity.explorers.repay_regardless import MODEL_NOTE
 
     spec = json.dumps(EXPLORERS["norms_explorer"]().spec()).lower()
     for phrase in ("real rates", "real,", "no audience or no future", "broockman", "ggl",

@@ -5,19 +5,18 @@ constants, so that test modules import them by name.
 """
 from __future__ import annotations
 
-import fcntl
-import functools
 import http.server
 import os
-import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[2]
+#: The book's Sphinx extensions: Jupyter Book puts them on the path (``sphinx: local_extensions``
+#: in ``_config.yml``), pytest too (``pythonpath`` in ``pyproject.toml``), a subprocess through
+#: :func:`book_extensions_env`.
+BOOK_EXTENSIONS = ROOT / "book" / "_ext"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ARTIFACTS = ROOT / "test-artifacts"
 # jupyter-book has no ``python -m`` entry point; call its CLI through this interpreter
@@ -103,9 +102,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def book_extensions_env() -> dict[str, str]:
+    """The environment for a Sphinx subprocess whose ``conf.py`` names the book's own extensions."""
+    paths = [str(BOOK_EXTENSIONS), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def site_prefix() -> str:
     """Path the site is published under (GitHub Pages project sites live in a subfolder)."""
-    sys.path.insert(0, str(ROOT / "book" / "_ext"))
     from course_assets import site_prefix_from_config  # the build derives it the same way
 
     return site_prefix_from_config(ROOT / "_config.yml").strip("/")

@@ -33,7 +33,9 @@ async ([id, name, value]) => {
     first.dispatchEvent(new Event("change", {bubbles: true}));
   } else {
     first.value = String(value);
-    if (Number(first.value) !== Number(value)) throw new Error(`${name} cannot take ${value} (min ${first.min}, max ${first.max}, step ${first.step})`);
+    if (Number(first.value) !== Number(value)) {
+      throw new Error(`${name} cannot take ${value} (min ${first.min}, max ${first.max}, step ${first.step})`);
+    }
     first.dispatchEvent(new Event("input", {bubbles: true}));
   }
   await window.reciprocityExplorers[id].runAsync();
@@ -206,9 +208,9 @@ def check_invariants(lines: list[str]) -> list[str]:
             if sign == "=" and p == 0:
                 problems.append(f"{line!r}: a p-value printed as 0 (write 'p < 0.0001')")
             last_p = p
-        if _NOT_SIGNIFICANT.search(line) and last_p is not None and last_p < 0.05:
-            problems.append(f"{line!r} with p = {last_p}")
-        elif _SIGNIFICANT.search(line) and (last_p is None or last_p >= 0.05):
+        # "not significant" beside p < 0.05, or "significant" beside none or p >= 0.05
+        if ((_NOT_SIGNIFICANT.search(line) and last_p is not None and last_p < 0.05)
+                or (_SIGNIFICANT.search(line) and (last_p is None or last_p >= 0.05))):
             problems.append(f"{line!r} with p = {last_p}")
         for k, n in _COUNT.findall(line):
             if number(k) > number(n):

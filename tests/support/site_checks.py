@@ -80,7 +80,8 @@ SMALL_TARGETS = """(min) => {
   for (const e of document.querySelectorAll(selector)) {
     const style = getComputedStyle(e);
     let box = e.getBoundingClientRect();
-    if (!box.width || !box.height || style.visibility === 'hidden' || e.closest('[aria-hidden=true], [inert]')) continue;
+    if (!box.width || !box.height || style.visibility === 'hidden') continue;
+    if (e.closest('[aria-hidden=true], [inert]')) continue;
     if (box.bottom <= 0 || box.right <= 0) continue;  // off screen, e.g. the skip link until focused
     if (e.closest('span.math')) continue;  // inline maths, in a sentence
     const label = e.matches('input[type=radio], input[type=checkbox]') && e.closest('label');

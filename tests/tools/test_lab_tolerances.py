@@ -12,21 +12,12 @@ wrong sample size or a one-sided test) must fall outside it.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import stats
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import lab_spec  # noqa: E402
-import lab_tests  # noqa: E402
-import lab_tolerances  # noqa: E402
-from lab_tolerances import (ACCEPTANCE, MUTATION_SCORE, SEEDS, acceptance,  # noqa: E402
-                            permutation_runs, wrong_answers)
+from tools import lab_spec, lab_tests, lab_tolerances
+from tools.lab_tolerances import ACCEPTANCE, MUTATION_SCORE, acceptance, permutation_runs, wrong_answers
 
 
 @pytest.fixture(scope="module")

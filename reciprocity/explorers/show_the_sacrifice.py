@@ -1,37 +1,34 @@
-"""Explorer for insight 13 (show the sacrifice): disclosed effort and sign-ups (simulated)."""
+"""Explorer for insight 13 (show the sacrifice): disclosed effort and sign-ups (simulated).
+
+The lines are the closed-form teaching model of :mod:`reciprocity.simulate.sacrifice`,
+computed in the browser. The dots are that module's seeded banner test
+(:func:`~reciprocity.simulate.sacrifice.banner_test_grid`, precomputed over the
+sliders' grid and embedded), with Wilson and Newcombe intervals computed in the
+browser.
+"""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import altair as alt
-import numpy as np
-import pandas as pd
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ..plots import PALETTE
-from ..simulate._common import make_rng
-from ..simulate.sacrifice import (DEFAULT_HALF_SATURATION, DEFAULT_MAX_RELATIVE_LIFT, perceived_sacrifice,
-                                  signup_probability, simulate_sacrifice_test)
-from ..stats import ProportionComparison, compare_proportions
+from ..simulate.sacrifice import (
+    DEFAULT_HALF_SATURATION,
+    DEFAULT_MAX_RELATIVE_LIFT,
+    GRID_BASE_RATES,
+    GRID_CREDIBILITY,
+    GRID_HOURS,
+    banner_test_counts,
+    banner_test_grid,
+    perceived_sacrifice,
+    signup_probability,
+)
+from ..stats import compare_proportions
 from . import expr
 from ._d3format import fixed
 from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
 
-#: Slider grids: hours disclosed, credibility, sign-up rate without a banner.
-HOURS = tuple(range(0, 101, 5))
-CREDIBILITY = tuple(round(c / 10, 1) for c in range(11))
-BASE_RATES = tuple(round(b / 100, 2) for b in range(1, 11))
-#: The simulated test behind the explorer: visitors split at random between
-#: no banner and the banner, as many per arm as in the chapter's content test.
-#: The seed is the one first chosen for chapter 13, kept whatever its draw
-#: shows (not swapped for a tidier one): a single seeded test can miss the
-#: effect the model builds in, and :func:`replications` shows how much one
-#: test varies.
-N_VISITORS = 30_000
-SEED = 1313
-#: How many other seeds (1, 2, ...) :func:`replications` runs the same test with.
-N_REPLICATIONS = 500
 #: What the readout adds when the model's true effect is zero (no hours, or no credibility).
 FALSE_POSITIVE = "False positive: the model's true gap is 0."
 NO_TRUE_EFFECT = "The model's true gap here is 0."
@@ -43,82 +40,9 @@ TRUE_GAP = "The model's true gap is +"
 def _js(text: str) -> str:
     """A Python string as a Vega expression string literal."""
     return json.dumps(text)
+
+
 PLAIN_COLOUR, BANNER_COLOUR, REFERENCE_COLOUR = PALETTE[7], PALETTE[2], "#777777"
-
-
-@lru_cache(maxsize=1)
-def simulated_grid() -> dict:
-    """A seeded two-arm test (no banner vs banner) at every point of the control grid.
-
-    Exactly what :func:`~reciprocity.simulate.sacrifice.simulate_sacrifice_test`
-    returns with ``hours_levels=(0, hours)`` and ``seed=SEED`` for each
-    setting: the random draws do not depend on the settings, so one set of
-    draws serves the whole grid (and the result moves smoothly with a slider).
-
-    Returns
-    -------
-    dict
-        ``n_plain`` and ``n_banner`` (visitors per arm), ``plain`` (sign-ups
-        without a banner, one per base rate) and ``banner`` (sign-ups with it,
-        indexed ``[hours, credibility, base rate]``).
-    """
-    gen = make_rng(SEED)
-    arm = gen.integers(0, 2, size=N_VISITORS)
-    draws = gen.random(N_VISITORS)
-    plain, banner = np.sort(draws[arm == 0]), np.sort(draws[arm == 1])
-    h, c = np.meshgrid(np.asarray(HOURS, dtype=float), np.asarray(CREDIBILITY), indexing="ij")
-    rates = np.stack([signup_probability(h, c, base_rate) for base_rate in BASE_RATES], axis=-1)
-    return {"n_plain": int(plain.size), "n_banner": int(banner.size),
-            "plain": np.searchsorted(plain, np.asarray(BASE_RATES), side="left"),
-            "banner": np.searchsorted(banner, rates, side="left")}
-
-
-def simulated_comparison(hours: int, credibility: float, base_rate: float) -> ProportionComparison:
-    """The explorer's simulated test at one setting: no banner (A) against the banner (B)."""
-    grid = simulated_grid()
-    i, j, k = HOURS.index(hours), CREDIBILITY.index(credibility), BASE_RATES.index(base_rate)
-    return compare_proportions(int(grid["plain"][k]), grid["n_plain"], int(grid["banner"][i, j, k]),
-                               grid["n_banner"])
-
-
-def _split(hours: int, credibility: float, base_rate: float, seed: int) -> tuple[int, int, int, int]:
-    """Sign-ups and visitors without and with the banner in one seeded simulated test.
-
-    The simulator's first draw is the arm (0 = no banner); with ``hours=0``
-    both arms show 0 hours, so the arms are read from that draw.
-    """
-    test = simulate_sacrifice_test(N_VISITORS, (0, hours), credibility, base_rate, seed=seed)
-    arm = make_rng(seed).integers(0, 2, size=N_VISITORS)
-    signed = test["signed_up"].to_numpy()
-    return (int(signed[arm == 0].sum()), int((arm == 0).sum()),
-            int(signed[arm == 1].sum()), int((arm == 1).sum()))
-
-
-def replications(hours: int, credibility: float, base_rate: float,
-                 n_replications: int = N_REPLICATIONS) -> pd.DataFrame:
-    """The explorer's simulated test run again with seeds 1, 2, ..., ``n_replications``.
-
-    Each replication is exactly the test the explorer draws with seed
-    :data:`SEED` (:data:`N_VISITORS` visitors, no banner against the banner),
-    with another seed: the spread of the rows is how much one simulated test
-    varies from draw to draw at these settings.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per seed: ``seed``, ``difference`` (banner minus no banner, a
-        proportion), ``ci_low`` and ``ci_high`` (95% Newcombe interval, as in
-        :func:`reciprocity.stats.compare_proportions`) and ``excludes_zero``.
-    """
-    if isinstance(n_replications, bool) or not isinstance(n_replications, int) or n_replications < 1:
-        raise ValueError(f"n_replications must be a positive integer, got {n_replications!r}")
-    seeds = np.arange(1, n_replications + 1)
-    k_a, n_a, k_b, n_b = (np.array(column) for column in
-                          zip(*(_split(hours, credibility, base_rate, int(seed)) for seed in seeds)))
-    low, high = confint_proportions_2indep(k_b, n_b, k_a, n_a, method="newcomb", compare="diff", alpha=0.05)
-    low, high = np.maximum(np.asarray(low, dtype=float), -1.0), np.minimum(np.asarray(high, dtype=float), 1.0)
-    return pd.DataFrame({"seed": seeds, "difference": k_b / n_b - k_a / n_a, "ci_low": low, "ci_high": high,
-                         "excludes_zero": (low > 0) | (high < 0)})
 
 
 def _truth_line(hours: int, credibility: float, base_rate: float, verdict: str) -> str:
@@ -133,7 +57,7 @@ def expected_lines(hours: int, credibility: float, base_rate: float) -> list[str
     """What the explorer says at these settings, from the model and the simulator itself."""
     felt = perceived_sacrifice(hours, credibility)
     rate = signup_probability(hours, credibility, base_rate)
-    k_plain, n_plain, k_banner, n_banner = _split(hours, credibility, base_rate, SEED)
+    k_plain, n_plain, k_banner, n_banner = banner_test_counts(hours, credibility, base_rate)
     result = compare_proportions(k_plain, n_plain, k_banner, n_banner)
     lo, hi = result.ci
     verdict = expr.zero_verdict_label(lo, hi, decimals=2)
@@ -166,23 +90,23 @@ def sacrifice_explorer() -> Explorer:
     :mod:`reciprocity.simulate.sacrifice` (a closed form, computed in the
     browser) at the chosen credibility, at full credibility and when nobody
     believes the claim. The dots are a seeded simulated test of the chosen
-    banner against no banner (:func:`simulated_grid`, precomputed over the
-    sliders' grid), with Wilson intervals and the difference with a Newcombe
+    banner against no banner (:func:`~reciprocity.simulate.sacrifice.banner_test_grid`,
+    precomputed over the sliders' grid), with Wilson intervals and the difference with a Newcombe
     interval computed in the browser.
     """
-    grid = simulated_grid()
+    grid = banner_test_grid()
     # credibility and the base rate in percent, as the readout speaks of them; the model takes proportions
     controls = [
         alt.param(name="hours", value=50, bind=alt.binding_range(
-            min=HOURS[0], max=HOURS[-1], step=5, name="Hours of effort disclosed ")),
+            min=GRID_HOURS[0], max=GRID_HOURS[-1], step=5, name="Hours of effort disclosed ")),
         alt.param(name="credibility", value=70, bind=alt.binding_range(
             min=0, max=100, step=10, name="Credibility of the claim (% who believe it) ")),
         alt.param(name="base_rate", value=4, bind=alt.binding_range(
-            min=round(BASE_RATES[0] * 100), max=round(BASE_RATES[-1] * 100), step=1,
+            min=round(GRID_BASE_RATES[0] * 100), max=round(GRID_BASE_RATES[-1] * 100), step=1,
             name="Sign-up rate without a banner (%) ")),
     ]
     half, lift = float(DEFAULT_HALF_SATURATION), float(DEFAULT_MAX_RELATIVE_LIFT)
-    n_c, n_b = len(CREDIBILITY), len(BASE_RATES)
+    n_c, n_b = len(GRID_CREDIBILITY), len(GRID_BASE_RATES)
     derived = [
         value_text("hours", "hours + ' hours'"),
         value_text("credibility", "credibility + '%'"),
@@ -207,7 +131,8 @@ def sacrifice_explorer() -> Explorer:
     ]
 
     series = ["at this credibility", "fully credible", "not believed"]
-    curves = alt.Chart(alt.Data(values=[{"hours": h, "series": s} for s in series for h in HOURS])).transform_calculate(
+    rows = [{"hours": h, "series": s} for s in series for h in GRID_HOURS]
+    curves = alt.Chart(alt.Data(values=rows)).transform_calculate(
         c="datum.series == 'fully credible' ? 1 : datum.series == 'not believed' ? 0 : cred",
         rate=f"base * (1 + {lift} * datum.c * datum.hours / (datum.hours + {half}))",
         label="datum.series + ' (' + format(datum.c, '.0%') + '): ' + format(base, '.1%')"

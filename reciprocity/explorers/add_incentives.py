@@ -56,7 +56,7 @@ def expected_lines(amount: float, distance: str) -> list[str]:
     lines = [f"{table['n']:,} people, {distance}",
              f"No voucher: {none['rate']:.1%} (95% CI {low0:.1%} to {high0:.1%})"]
     if amount == 0:
-        return lines + ["No voucher, no cost.", "Pick a voucher to compare with none."]
+        return [*lines, "No voucher, no cost.", "Pick a voucher to compare with none."]
     cost = th.cost_per_extra_person(amount, row["fitted"], fit0)
     lines += [f"Fitted at {_money(amount)}: {row['fitted']:.1%} ({row['ci_low']:.1%} to {row['ci_high']:.1%})",
               f"Paid out per person offered: {_money(amount * row['fitted'])}",

@@ -18,13 +18,19 @@ import math
 import altair as alt
 
 from ..plots import GREY, PALETTE
-from ..simulate.svo import (DEFAULT_RETURN_RATES, SLIDER_ITEMS, SVO_BOUNDARIES, SVO_TYPES,
-                            classify_svo, expected_return_rates, slider_payoffs, svo_angle)
+from ..simulate.svo import (
+    DEFAULT_RETURN_RATES,
+    SLIDER_ITEMS,
+    SVO_BOUNDARIES,
+    SVO_TYPES,
+    classify_svo,
+    expected_return_rates,
+    slider_payoffs,
+    svo_angle,
+)
 from . import expr
 from ._d3format import fixed, percent
 from .core import CHART_WIDTH, Case, Explorer, readout, register, value_text
-
-__all__ = ["CONDITION_COLOURS", "MIX_START"]
 
 #: The two situations, coloured as in chapter 5's bar chart.
 CONDITION_COLOURS = {"one-off gift": PALETTE[0], "future benefit": PALETTE[1]}
@@ -149,7 +155,7 @@ def _slider_lines(positions: list[int]) -> list[str]:
     lines = [f"Mean payoff: you {fixed(sum(selves) / 6, 1)}, the other {fixed(sum(others) / 6, 1)}",
              f"SVO angle {fixed(angle, 1)}°: {classify_svo(angle)}"]
     # each slider reads out the split it picks
-    lines += [f"item{i + 1}: you {s}, other {o}" for i, (s, o) in enumerate(zip(selves, others))]
+    lines += [f"item{i + 1}: you {s}, other {o}" for i, (s, o) in enumerate(zip(selves, others, strict=True))]
     return lines
 
 

@@ -1,0 +1,1 @@
+"""Maintenance commands for the course, each run from the repository root as ``python -m tools.<name>``."""
