@@ -51,14 +51,14 @@ def cell_source(url: str, branch: str) -> str:
         "# Runs where the course package is missing (a downloaded chapter, Colab); elsewhere it does\n"
         "# nothing. Written by tools/install_cells.py from _config.yml: edit that, not this cell.\n"
         "try:\n"
-        "    import reciprocity\n"
+        "    import reciprocity  # noqa: F401  (only checks it is installed)\n"
         "except ImportError:\n"
         f'    print("The course package `reciprocity` is not installed: installing it from "\n'
         f'          "{url} ({branch}). This takes a minute or two.")\n'
         f'    %pip install --quiet "{requirement}"\n'
         "    import importlib\n"
         "    importlib.invalidate_caches()\n"
-        "    import reciprocity\n"
+        "    import reciprocity  # noqa: F401\n"
         '    print("Installed. If a later cell fails to import numpy or pandas, restart the "\n'
         '          "kernel (Colab: Runtime > Restart session) and run the notebook again.")\n'
     )

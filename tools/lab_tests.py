@@ -5,9 +5,9 @@ this tool, never by hand. The spec (``tools/lab_spec.py``) says, for each
 test cell, what it checks; the expected values are computed here, from the
 solution code (the notebook's answer cells, run top to bottom) or from the
 package and the libraries, so a change to the data or to a solution
-regenerates them. All cells share one template (:func:`render`):
+regenerates them. All cells share one template (``tools/lab_cells.py``):
 
-    <PREAMBLE: the anti-tampering lines, defined once below>
+    <PREAMBLE: the anti-tampering lines, defined once there>
     # <what the cell checks, for the student>
     <visible checks: shape and sanity>
     ### BEGIN HIDDEN TESTS
@@ -16,11 +16,11 @@ regenerates them. All cells share one template (:func:`render`):
 
 Usage (from the repository root)::
 
-    python tools/lab_tests.py            # rewrite the test cells of every lab
-    python tools/lab_tests.py trials     # one lab
-    python tools/lab_tests.py --check    # fail if a committed test cell differs
+    python -m tools.lab_tests            # rewrite the test cells of every lab
+    python -m tools.lab_tests trials     # one lab
+    python -m tools.lab_tests --check    # fail if a committed test cell differs
 
-After rewriting, regenerate the student versions: ``python tools/release_labs.py``.
+After rewriting, regenerate the student versions: ``python -m tools.release_labs``.
 
 Both modes also *verify* each lab: the whole source notebook runs in order
 in this process and every test cell must pass on the model solution without
@@ -32,88 +32,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import math
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import numpy as np
+
+from tools import lab_spec
+from tools.lab_cells import BEGIN_HIDDEN, END_HIDDEN, TestCell, render
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = ("outreach", "content", "trials")
-
-#: The first lines of every test cell: silence warnings (a warning printed on
-#: stderr makes nbgrader score a passing test 0), and take the genuine float
-#: type from a literal, so that a student who rebinds ``float``, ``abs`` or the
-#: comparison helpers cannot make a test pass. Every check compares
-#: ``_f(value)`` with literal bounds using ``<=``; nothing else is trusted.
-PREAMBLE = ('import warnings; warnings.simplefilter("ignore")\n'
-            "_f = (0.0).__class__  # the genuine float type, whatever was redefined above")
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
-
-
-@dataclass
-class TestCell:
-    """One autograded test cell: what it checks, its points, and where it sits."""
-
-    grade_id: str
-    points: int
-    comment: str
-    visible: list[str]
-    hidden: list[str] = field(default_factory=list)
-    insight: str = ""
-    assesses: str = ""
-    after: str | None = None  # the cell it follows, used when the cell is new
-    #: answers that depend on a student's free choice (seed, draws, method), as
-    #: (kind, inputs, (low, high), fewest draws accepted); tests/tools/test_lab_tolerances.py sweeps seeds over them
-    sampled: tuple = ()
-    # insight/assesses label new cells for the grading summary; existing cells keep theirs
-
-
-# --------------------------------------------------------------------------- template
-def render(cell: TestCell) -> str:
-    """The source of a test cell: the one template every test cell follows."""
-    lines = [PREAMBLE, f"# {cell.comment}", *cell.visible]
-    if cell.hidden:
-        lines += [BEGIN_HIDDEN, *cell.hidden, END_HIDDEN]
-    return "\n".join(lines)
-
-
-def lit(value) -> str:
-    """A Python literal for ``value``: plain floats (10 significant digits), never numpy reprs."""
-    if value is None or isinstance(value, (bool, np.bool_)):
-        return repr(None if value is None else bool(value))
-    if isinstance(value, (int, np.integer)):
-        return repr(int(value))
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if math.isnan(value):
-            return 'float("nan")'
-        return repr(float(f"{value:.10g}"))
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, tuple):
-        inner = ", ".join(lit(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(lit(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no literal for {type(value).__name__}: {value!r}")
-
-
-def near(expr: str, expected, tol: float, message: str) -> str:
-    """``assert -tol <= _f(expr) - expected <= tol, message`` (message is an f-string body)."""
-    return f"assert {-tol!r} <= _f({expr}) - {lit(expected)} <= {tol!r}, f{message!r}"
-
-
-def within(expr: str, low, high, message: str) -> str:
-    """``assert low <= _f(expr) <= high, message``."""
-    return f"assert {lit(low)} <= _f({expr}) <= {lit(high)}, f{message!r}"
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -131,8 +61,8 @@ def _run(source: str, ns: dict, label: str) -> tuple[str | None, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            exec(compile(source, label, "exec"), ns)  # noqa: S102 (our own notebooks)
-    except Exception:  # noqa: BLE001 (reported to the caller)
+            exec(compile(source, label, "exec"), ns)  # our own notebooks
+    except Exception:  # any failure is reported to the caller
         return traceback.format_exc(limit=3), err.getvalue()
     return None, err.getvalue()
 
@@ -236,16 +166,14 @@ def verify(lab: str, nb) -> list[str]:
         if _is_test(cell):
             last = [ln for ln in cell.source.splitlines()
                     if ln.strip() and not ln.strip().startswith("#")][-1]
-            if not (last.lstrip().startswith(("assert", "###")) or last.startswith(" ")):
+            # print() returns None, which nbgrader does not read as partial credit
+            if not (last.lstrip().startswith(("assert", "###", "print(")) or last.startswith(" ")):
                 problems.append(f"{lab}: {cell.id} ends with an expression (read as partial credit)")
     return problems
 
 
 def build(lab: str) -> tuple[object, list[str]]:
     """The source notebook with freshly generated test cells, and the grade_ids that changed."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import lab_spec  # noqa: PLC0415 (tools/ is not a package)
-
     nb = nbformat.read(notebook_path(lab), as_version=4)
     cells = lab_spec.SPECS[lab](solution_namespace(nb))
     changed = apply(nb, cells)
@@ -271,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             if changed:
                 print(f"{lab}: test cells differ from tools/lab_spec.py: {changed}; "
-                      "run `python tools/lab_tests.py` and `python tools/release_labs.py`",
+                      "run `python -m tools.lab_tests` and `python -m tools.release_labs`",
                       file=sys.stderr)
                 status = 1
             elif not problems:

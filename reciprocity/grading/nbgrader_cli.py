@@ -6,6 +6,7 @@ workers (``reciprocity.grading.worker``).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,10 +41,8 @@ def run(args: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and whatever it started
-            except ProcessLookupError:
-                pass
             proc.wait()
             code = None
         log.seek(0)

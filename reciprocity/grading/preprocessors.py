@@ -4,8 +4,10 @@
     nbgrader's ``Execute`` keeping at most ``output_limit`` bytes of output per
     notebook (what decides a grade is kept, cut short).
 ``RedactHiddenTests``
-    removes every output that quotes a line of a hidden test (autograde,
-    after the grades are saved, and feedback).
+    removes hidden test code from outputs (autograde, after the grades are
+    saved, and feedback): an error that quotes it is cut to ``ename: evalue``,
+    so its message still reaches the student and the formgrader; any other
+    output that quotes it is replaced by a notice.
 ``StripHiddenTracebacks``
     cuts the traceback of a failed hidden test to its message (feedback).
 
@@ -159,14 +161,23 @@ def output_text(out) -> str:
 
 
 class RedactHiddenTests(Preprocessor):
-    """Remove every output that quotes a line of a hidden test, in any cell.
+    """Remove hidden test code from the outputs of every cell, keeping the messages.
 
-    A student's code runs in the same kernel as the hidden tests and can see
-    their source (IPython's ``In``, a ``pre_run_cell`` hook) and print it in
-    any later cell. Outputs that contain a line of a hidden block (12
-    characters or more, whitespace collapsed) are replaced by a short notice;
-    an error keeps its type, so the cell still shows as failed. Runs after
-    ``SaveAutoGrades`` in autograding, so it never changes a grade, and again
+    Errors: IPython's traceback of a failed test quotes the source around the
+    failing line, hidden lines included. An error whose traceback quotes a
+    line of a hidden block (12 characters or more, whitespace collapsed) is
+    cut to ``ename: evalue``, the assertion's message or the ``NameError``
+    the student needs to see; only if that message itself quotes hidden code
+    is it replaced by a notice. The error stays an error, so the cell still
+    shows as failed.
+
+    Other outputs: a student's code runs in the same kernel as the hidden
+    tests and can see their source (IPython's ``In``, a ``pre_run_cell``
+    hook) and print it in any later cell. A stream or display that quotes a
+    hidden line is replaced by the notice.
+
+    Runs after ``SaveAutoGrades`` in autograding, so it never changes a grade,
+    and the formgrader shows the graded notebook as it leaves; it runs again
     in feedback. It catches quotations, not encoded copies: see the
     instructor guide.
     """
@@ -179,17 +190,25 @@ class RedactHiddenTests(Preprocessor):
         lines = hidden_test_lines(nb, self.min_length)
         if not lines:
             return nb, resources
+
+        def quotes(text: str) -> bool:
+            flat_text = flat(text)
+            return any(line in flat_text for line in lines)
+
         for cell in nb.cells:
             if cell.get("cell_type") != "code":
                 continue
             kept = []
             for out in cell.get("outputs", []):
-                text = flat(output_text(out))
-                if not any(line in text for line in lines):
+                if not quotes(output_text(out)):
                     kept.append(out)
                 elif out.get("output_type") == "error":
-                    out["evalue"] = self.notice
-                    out["traceback"] = [f"{out.get('ename', 'Error')}: {self.notice}"]
+                    ename = str(out.get("ename", "Error"))
+                    evalue = str(out.get("evalue", ""))
+                    if quotes(evalue):
+                        evalue = self.notice
+                    out["evalue"] = evalue
+                    out["traceback"] = [f"{ename}: {evalue}" if evalue else ename]
                     kept.append(out)
                 elif out.get("output_type") == "stream":
                     kept.append(type(out)(output_type="stream", name=out.get("name", "stdout"),

@@ -59,7 +59,7 @@ def test_canvas_export_refuses_a_roster_that_misses_a_graded_student(course, tmp
     roster = tmp_path / "short.csv"
     lines = (FIXTURES / "roster.csv").read_text().splitlines()
     roster.write_text("\n".join(line for line in lines if ",cy," not in line) + "\n")
-    with pytest.raises(ValueError, match="not on the Canvas roster.*cy"):
+    with pytest.raises(ValueError, match=r"not on the Canvas roster.*cy"):
         grading.export_canvas("outreach", course, tmp_path / "out.csv", roster=roster)
 
 

@@ -35,8 +35,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.support.common import ROOT
 from reciprocity.grading import gradebook, kernelspec, sandbox
+from tests.support.common import ROOT
 
 LAB = "keyprobe"
 NOBODY = 65534
@@ -119,7 +119,7 @@ class Formgrader:
         env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home),
                "LANG": "C.UTF-8", "JUPYTER_CONFIG_DIR": str(home / "config"),
                "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "run")}
-        self.log = open(home / "server.log", "wb")  # noqa: SIM115
+        self.log = open(home / "server.log", "wb")  # noqa: SIM115 (closed when the server stops)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
              f"--port={self.base.rsplit(':', 1)[1]}", f"--IdentityProvider.token={self.token}",

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.support.common import IN_CI, ROOT
 from reciprocity import grading
 from reciprocity.grading.gradebook import pg_bin
+from tests.support.common import IN_CI, ROOT
 
 LAB = "pgprobe"
 NOBODY = 65534
@@ -123,9 +123,9 @@ def test_exports_read_the_postgresql_gradebook(pg_course):
     code = grading.main([LAB, "--course-dir", str(course), "--summary-only", "--db", url])
     assert code == 0
     grades = pd.read_csv(course / "reports" / LAB / "grades.csv", dtype={"student_id": str})
-    assert dict(zip(grades["student_id"], grades["score"])) == {
+    assert dict(zip(grades["student_id"], grades["score"], strict=True)) == {
         s: score for s, (_, score) in STUDENTS.items()}
     canvas = pd.read_csv(course / "reports" / LAB / "canvas.csv", dtype=str, keep_default_na=False)
     assert canvas.iloc[0][LAB] == "6" and canvas.iloc[0]["Student"] == "Points Possible"
-    assert dict(zip(canvas["SIS Login ID"][1:], canvas[LAB][1:])) == {
+    assert dict(zip(canvas["SIS Login ID"][1:], canvas[LAB][1:], strict=True)) == {
         s: str(score) for s, (_, score) in STUDENTS.items()}

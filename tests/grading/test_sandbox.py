@@ -31,11 +31,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from tests.support.common import ROOT, processes_with, release_lab
 from reciprocity import grading
 from reciprocity.grading import sandbox
 from reciprocity.grading.preprocessors import flat, output_text
 from reciprocity.grading.settings import Limits
+from tests.support.common import ROOT, processes_with, release_lab
 
 LAB = "outreach"
 TOKEN = uuid.uuid4().hex[:12]
@@ -194,7 +194,8 @@ def batch(tmp_path_factory):
     notebook_before = _sha(course / "autograded" / "honest-before" / LAB / f"{LAB}.ipynb")
 
     hostile = {
-        "key-reader": (_answers_from_key(release, KEY_CELL % {"key": str(course / "solutions" / LAB / f"{LAB}.ipynb")}), 0),
+        "key-reader": (_answers_from_key(release, KEY_CELL % {"key": str(course / "solutions" / LAB / f"{LAB}.ipynb")}),
+                       0),
         "loopback": (_answers_from_key(release, LOOPBACK_CELL % {"port": server.port}), 0),
         "gradebook-editor": (_insert_after_setup(release, GRADEBOOK_CELL % {"db": str(db)}), 0),
         "hidden-printer": (_insert_after_setup(source, PRINTER_CELL), full),

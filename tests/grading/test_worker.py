@@ -11,6 +11,7 @@ grader.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
@@ -21,10 +22,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tests.support.common import ROOT, processes_with, release_lab
 from reciprocity import grading
 from reciprocity.grading import nbgrader_cli, pool, sandbox, worker
 from reciprocity.grading.settings import GradingSettings, Limits
+from tests.support.common import ROOT, processes_with, release_lab
 
 LINGER = ["sleep", "97"]  # a process a student's code starts in its own session and leaves
 SLEEPER_MARK = "9873"  # the over-limit student's cell starts `sleep 9873`
@@ -173,8 +174,8 @@ def test_the_course_config_sandboxes_every_autograde():
 
 
 def test_grading_uses_the_worker_and_stock_nbgrader():
-    assert pool.WORKER == [sys.executable, "-m", "reciprocity.grading.worker"]
-    assert nbgrader_cli.NBGRADER == [sys.executable, "-m", "nbgrader"]
+    assert [sys.executable, "-m", "reciprocity.grading.worker"] == pool.WORKER
+    assert [sys.executable, "-m", "nbgrader"] == nbgrader_cli.NBGRADER
 
 
 def test_sqlite_gradebooks_wait_for_the_lock_and_other_urls_are_left_alone(tmp_path):
@@ -193,7 +194,7 @@ def test_sandbox_command_drops_privileges_and_shares_nothing():
                        "/usr/bin/bwrap"]
     for flag in ["--unshare-all", "--die-with-parent", "--clearenv", "--disable-userns"]:
         assert flag in cmd
-    pairs = list(zip(cmd, cmd[1:], cmd[2:]))
+    pairs = list(zip(cmd, cmd[1:], cmd[2:], strict=False))  # triples of neighbours
     assert ("--ro-bind", "/venv", "/venv") in pairs
     assert ("--bind", "/tmp/k/sockets", "/tmp/k/sockets") in pairs  # the only writable bind
     assert [c for c in cmd if c == "--bind"] == ["--bind"]
@@ -207,7 +208,7 @@ def test_without_root_the_sandbox_maps_the_caller_to_nobody_inside():
                                 workdir="/c/autograded/a/lab", runtime_dir="/tmp/k",
                                 limits=Limits(), env={"HOME": "/tmp"}, binds=["/venv"], run_as=None)
     assert cmd[0] == "/usr/bin/bwrap" and "/usr/bin/setpriv" not in cmd
-    pairs = list(zip(cmd, cmd[1:]))
+    pairs = list(itertools.pairwise(cmd))
     assert ("--uid", "65534") in pairs and ("--gid", "65534") in pairs
     for flag in ["--unshare-all", "--unshare-user", "--die-with-parent", "--clearenv",
                  "--disable-userns"]:

@@ -11,12 +11,11 @@ The accepted methods and their tolerances are in ``tools/lab_spec.py``.
 """
 from __future__ import annotations
 
-
 import nbformat
 import pytest
 
-from tests.support.common import release_lab
 from reciprocity import grading
+from tests.support.common import release_lab
 
 pytestmark = pytest.mark.slow
 

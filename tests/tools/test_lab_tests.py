@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import lab_spec  # noqa: E402
-import lab_tests  # noqa: E402
+from tests.support.common import ROOT
+from tools import lab_cells, lab_spec, lab_tests
 
 LABS = list(lab_tests.LABS)
 
@@ -23,7 +19,7 @@ def _tests(lab: str, folder: str = "solutions"):
 
 
 def test_committed_test_cells_match_the_spec_and_pass_on_the_solutions():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "lab_tests.py"), "--check"],
+    result = subprocess.run([sys.executable, "-m", "tools.lab_tests", "--check"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -41,11 +37,11 @@ def test_every_test_cell_follows_the_one_template(lab):
     _, tests = _tests(lab)
     assert len(tests) >= 8
     for cell in tests:
-        assert cell.source.startswith(lab_tests.PREAMBLE + "\n# "), cell.id
+        assert cell.source.startswith(lab_cells.PREAMBLE + "\n# "), cell.id
         assert cell.source.count("_f = (0.0).__class__") == 1, cell.id
-        hidden = cell.source.split(lab_tests.BEGIN_HIDDEN)
+        hidden = cell.source.split(lab_cells.BEGIN_HIDDEN)
         if len(hidden) == 2:
-            assert hidden[1].rstrip().endswith(lab_tests.END_HIDDEN), cell.id
+            assert hidden[1].rstrip().endswith(lab_cells.END_HIDDEN), cell.id
 
 
 @pytest.mark.parametrize("lab", LABS)
