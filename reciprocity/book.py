@@ -9,7 +9,8 @@ should execute in a couple of seconds.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from IPython.core.formatters import format_display_data

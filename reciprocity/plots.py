@@ -20,8 +20,9 @@ Examples
 """
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -167,7 +168,7 @@ def rate_bars(ax, labels: Sequence[str], rates: Sequence[float], lows: Sequence[
         raise ValueError(f"rates and interval bounds must be fractions between 0 and 1, got "
                          f"{outside[:3]}; divide percentages by 100")
     colors = list(colors) if colors is not None else [PALETTE[i % len(PALETTE)] for i in range(n)]
-    err = [[r - lo for r, lo in zip(rates, lows)], [hi - r for r, hi in zip(rates, highs)]]
+    err = [[r - lo for r, lo in zip(rates, lows, strict=True)], [hi - r for r, hi in zip(rates, highs, strict=True)]]
     positions = range(n)
     top = max(highs, default=1.0) or 1.0
     top *= 1 + _HEADROOM if annotate else 1.05
@@ -187,7 +188,7 @@ def rate_bars(ax, labels: Sequence[str], rates: Sequence[float], lows: Sequence[
         ax.set_ylim(0, top)
         percent_axis(ax, "y")
     if annotate:
-        for i, (rate, hi) in enumerate(zip(rates, highs)):
+        for i, (rate, hi) in enumerate(zip(rates, highs, strict=True)):
             if horizontal:
                 ax.text(hi + 0.005, i, f"{rate:.1%}", va="center", fontsize=10)
             else:
@@ -239,7 +240,7 @@ def _clashes(ax, axis: str, min_gap: float) -> list[tuple[int, int]]:
                     if t.get_visible() and t.get_text().strip()),
                    key=lambda item: item[0].x0 if axis == "x" else item[0].y0)
     clashes = []
-    for (box_a, a), (box_b, b) in zip(boxes, boxes[1:]):
+    for (box_a, a), (box_b, b) in itertools.pairwise(boxes):
         size = max(labels[a].get_fontsize(), labels[b].get_fontsize())
         across = (box_b.x0 - box_a.x1) if axis == "x" else (box_b.y0 - box_a.y1)
         # labels on different rows (staggered) or in different columns do not clash

@@ -14,13 +14,12 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Sequence
 
 import numpy as np
-from scipy import special as _special
-from scipy import stats as _sps
+from scipy import special as _special, stats as _sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
@@ -181,7 +180,7 @@ def sample_size(p_control: float, p_treatment: float, power: float = 0.8,
     effect = abs(proportion_effectsize(pt, pc))
     n = NormalIndPower().solve_power(effect_size=effect, alpha=a, power=pw, ratio=1.0,
                                      alternative="two-sided")
-    return int(math.ceil(n - 1e-9))
+    return math.ceil(n - 1e-9)
 
 
 def _log_choose(n, k):

@@ -119,7 +119,7 @@ def test_load_rejects_altered_file(data_copy):
 
 def test_load_reports_missing_file(data_copy):
     (data_copy / "kalist2004_friend_or_foe.csv").unlink()
-    with pytest.raises(DatasetError, match="kalist2004_friend_or_foe.csv.*missing"):
+    with pytest.raises(DatasetError, match=r"kalist2004_friend_or_foe\.csv.*missing"):
         data.load("kalist2004")
 
 
@@ -166,7 +166,7 @@ def test_load_rejects_truncated_gzip(data_copy):
     path = data_copy / "ggl2008_social_pressure.csv.gz"
     path.write_bytes(path.read_bytes()[:5000])
     _rehash(data_copy, "ggl2008")
-    with pytest.raises(DatasetError, match="ggl2008_social_pressure.csv.gz"):
+    with pytest.raises(DatasetError, match=r"ggl2008_social_pressure\.csv\.gz"):
         data.load("ggl2008")
 
 

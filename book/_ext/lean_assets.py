@@ -225,7 +225,7 @@ def glyph_rules(css: str, properties: dict[str, str], media: str = "") -> list[t
         if prelude.lower().startswith(("@media", "@supports", "@layer")):
             found += glyph_rules(body, properties, prelude)
             continue
-        if prelude.startswith("@") or "::" not in prelude and ":before" not in prelude and ":after" not in prelude:
+        if prelude.startswith("@") or ("::" not in prelude and ":before" not in prelude and ":after" not in prelude):
             continue
         for value in CONTENT.findall(body):
             point = code_point(value, properties)

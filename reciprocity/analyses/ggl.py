@@ -39,7 +39,7 @@ LETTERS = GGL_ARMS[1:]
 #: Earlier primaries in the voter file (1 = voted), used for voting-history slices.
 PRIMARIES = ["p2000", "p2002", "p2004"]
 #: One colour per arm, shared by every figure and explorer that shows the arms.
-ARM_COLOURS = dict(zip(GGL_ARMS, [PALETTE[7], PALETTE[5], PALETTE[2], PALETTE[1], PALETTE[3]]))
+ARM_COLOURS = dict(zip(GGL_ARMS, [PALETTE[7], PALETTE[5], PALETTE[2], PALETTE[1], PALETTE[3]], strict=True))
 
 #: Adjacent steps up the ladder of visibility: (from arm, to arm, what the step adds).
 LADDER_STEPS = [

@@ -73,7 +73,8 @@ def mailing_summary() -> pd.DataFrame:
         "people": table["n"].astype(int).to_numpy(),
         "mailed the letter": table["successes"].astype(int).to_numpy(),
         "mailed": [f"{r:.0%}" for r in table["rate"]],
-        "95% Wilson interval": [f"{lo:.0%} to {hi:.0%}" for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        "95% Wilson interval": [f"{lo:.0%} to {hi:.0%}"
+                                for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
     })
 
 

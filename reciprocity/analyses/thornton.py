@@ -22,7 +22,8 @@ import pandas as pd
 from .. import data
 from ..stats import ProportionComparison, compare_proportions, proportion_ci
 
-__all__ = ["REPORTED_SHARE_NO_INCENTIVE", "REPORTED_SMALLEST_RATIO", "INCENTIVE_BANDS", "AMOUNTS", "DISTANCES", "incentive_sample", "distance_subset",
+__all__ = ["REPORTED_SHARE_NO_INCENTIVE", "REPORTED_SMALLEST_RATIO", "INCENTIVE_BANDS", "AMOUNTS", "DISTANCES",
+           "incentive_sample", "distance_subset",
            "band_index", "incentive_bands", "dose_response", "any_vs_none", "cost_per_extra_person",
            "by_distance"]
 

@@ -174,7 +174,7 @@ def _check_schema(frame: pd.DataFrame, res: dict, path: Path) -> None:
                     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_checked(name: str) -> pd.DataFrame:
     res = _resource(name)
     path = data_dir() / res["path"]

@@ -17,8 +17,8 @@ GGL is built in and is no further evidence for it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -71,7 +71,7 @@ def _arm_values(name: str, value, default: Mapping[str, float] | None) -> dict[s
                 f"{name} must hold {len(CONTENT_ARMS)} values, one per arm in the order "
                 f"{list(CONTENT_ARMS)}, got {len(value)}"
             )
-        return dict(zip(CONTENT_ARMS, value))
+        return dict(zip(CONTENT_ARMS, value, strict=True))
     raise ValueError(f"{name} must be a dict keyed by arm or a sequence of 4 numbers, got {value!r}")
 
 

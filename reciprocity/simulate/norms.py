@@ -23,8 +23,8 @@ raises repayment even when nobody can find out, which is consistent with
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Real
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -171,7 +171,7 @@ def simulate_repayment(n_people: int = 2000, personal_norm: float = DEFAULT_PERS
     n = check_positive_int("n_people", n_people)
     p_norm = check_probability("personal_norm", personal_norm)
     p_press = check_probability("pressure_response", pressure_response)
-    if isinstance(visibility, (str, bytes)) or isinstance(visibility, Real) \
+    if isinstance(visibility, (str, bytes, Real)) \
             or not isinstance(visibility, (Sequence, np.ndarray)) or len(visibility) == 0:
         raise ValueError("visibility must be a non-empty sequence of levels between 0 and 1, "
                          f"e.g. (0.0, 1.0); got {visibility!r}")

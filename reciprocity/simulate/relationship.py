@@ -21,9 +21,8 @@ probability. What the model says about favours follows from its assumptions.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import math
+from functools import lru_cache
 from numbers import Real
 
 import numpy as np

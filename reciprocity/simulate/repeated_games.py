@@ -14,7 +14,6 @@ each meeting every strategy (itself included) in ``n_matches`` matches.
 from __future__ import annotations
 
 from functools import lru_cache
-
 from numbers import Real
 
 import numpy as np
@@ -411,7 +410,7 @@ def tournament_grid(n_matches: int = 150, seed: int = 2005) -> dict:
         games = simulate_repeated_games(float(delta), n_matches=n_matches, seed=seed + k)
         names, payoffs, cooperation = payoff_matrices(games, TEMPTATIONS)
         order = [names.index(s) for s in STRATEGIES]
-        for t, payoff in zip(TEMPTATIONS, payoffs):
+        for t, payoff in zip(TEMPTATIONS, payoffs, strict=True):
             shares, population = replicator(payoff, cooperation, GENERATIONS)
             grid[(float(delta), t)] = {
                 "payoff": payoff.mean(axis=1)[order].tolist(),

@@ -16,8 +16,8 @@ published estimates: see :data:`DEFAULT_RETURN_RATES`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from numbers import Real
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -176,7 +176,7 @@ def slider_payoffs(positions: Sequence[int]) -> tuple[list[int], list[int]]:
         raise ValueError(f"positions must hold one slider position per item ({len(SLIDER_ITEMS)} items), "
                          f"got {positions!r}")
     selves, others = [], []
-    for i, (pos, (item_self, item_other)) in enumerate(zip(positions, SLIDER_ITEMS)):
+    for i, (pos, (item_self, item_other)) in enumerate(zip(positions, SLIDER_ITEMS, strict=True)):
         if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= 8:
             raise ValueError(f"positions[{i}] must be an integer from 0 to 8, got {pos!r}")
         selves.append(item_self[pos])
@@ -208,7 +208,7 @@ def choose_positions(true_angle: float) -> list[int]:
     w_self, w_other = math.cos(math.radians(true_angle)), math.sin(math.radians(true_angle))
     positions = []
     for item_self, item_other in SLIDER_ITEMS:
-        utility = [w_self * s + w_other * o for s, o in zip(item_self, item_other)]
+        utility = [w_self * s + w_other * o for s, o in zip(item_self, item_other, strict=True)]
         positions.append(int(np.argmax(utility)))
     return positions
 

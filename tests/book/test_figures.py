@@ -27,15 +27,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+import yaml
+from matplotlib.container import BarContainer
 
-from tests.support.common import ROOT  # noqa: E402
-from reciprocity import plots  # noqa: E402
-from tools import install_cells  # noqa: E402
+from reciprocity import plots
+from tests.support.common import ROOT
+from tools import install_cells
 
 NOTEBOOKS = install_cells.chapters(ROOT)
 SVG = "image/svg+xml"
@@ -206,7 +206,9 @@ def test_figures_follow_dark_mode_on_a_phone(browser, site):
                 "width": box["width"] + 2 * margin, "height": box["height"] + 2 * margin}
         shot = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
         scale = shot.width / clip["width"]  # device pixels per CSS pixel
-        at = lambda x, y: shot.getpixel((round(x * scale), round(y * scale)))  # noqa: E731
+        def at(x, y, shot=shot, scale=scale):
+            return shot.getpixel((round(x * scale), round(y * scale)))
+
         css_per_unit = box["width"] / view_box_width
         shots[mode] = {
             "page": at(2, 2),
@@ -220,16 +222,16 @@ def test_figures_follow_dark_mode_on_a_phone(browser, site):
     assert light["corner"] == light["page"] == (255, 255, 255)
     for seen, fill in light["bars"]:
         drawn = tuple(int(fill[i:i + 2], 16) for i in (1, 3, 5))
-        assert max(abs(a - b) for a, b in zip(seen, drawn)) <= 2, "light mode shows figures as drawn"
+        assert max(abs(a - b) for a, b in zip(seen, drawn, strict=True)) <= 2, "light mode shows figures as drawn"
     assert luminance(dark["page"]) < 0.05, "the page is dark"
-    assert max(abs(a - b) for a, b in zip(dark["corner"], dark["page"])) <= 3, \
+    assert max(abs(a - b) for a, b in zip(dark["corner"], dark["page"], strict=True)) <= 3, \
         f"the figure's background {dark['corner']} should be the page's {dark['page']}, not a slab"
     assert dark["brightest"] > 220, "black ink (text, axes) turns light"
     for seen, fill in dark["bars"]:
         assert contrast(seen, dark["page"]) >= 3, f"bar {fill} shows as {seen}: under 3:1 on the page"
     colours = [seen for seen, _ in dark["bars"]]
     for a, b in itertools.combinations(colours, 2):
-        assert max(abs(x - y) for x, y in zip(a, b)) > 40, f"bars {a} and {b} look alike in dark mode"
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) > 40, f"bars {a} and {b} look alike in dark mode"
 
 
 # --- the install cell ----------------------------------------------------------------

@@ -25,7 +25,7 @@ def open_(browser, site):
     pages = []
 
     def opener(path: str, size: dict = PHONE, mode: str = "light"):
-        page, problems = open_in(browser, site, path, size, mode)
+        page, _problems = open_in(browser, site, path, size, mode)
         pages.append(page)
         return page
 
@@ -52,7 +52,7 @@ def shows_more_at(page, locator) -> dict:
     locator.evaluate("e => e.style.setProperty('background-image', 'none', 'important')")
     without = edge_strips(page, locator)
     locator.evaluate("e => e.style.removeProperty('background-image')")
-    differs = [ImageChops.difference(a, b).getbbox() is not None for a, b in zip(with_cue, without)]
+    differs = [ImageChops.difference(a, b).getbbox() is not None for a, b in zip(with_cue, without, strict=True)]
     return {"left": differs[0], "right": differs[1]}
 
 

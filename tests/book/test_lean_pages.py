@@ -176,7 +176,7 @@ def test_every_icon_shows_without_any_icon_font(browser, site, size, mode):
     ARTIFACTS.mkdir(exist_ok=True)
     width = size["viewport"]["width"]
     for path in PAGES:
-        page, problems = open_in(browser, site, path, size, mode)
+        page, _problems = open_in(browser, site, path, size, mode)
         fonts = [url for url in page.evaluate(
             "() => performance.getEntriesByType('resource').map(e => e.name)")
             if "fontawesome" in url or re.search(r"/fa-[\w-]+\.(woff2?|ttf)", url)]

@@ -67,6 +67,7 @@ def visible_menu_button(page, selector: str):
     return buttons.nth(visible[0])
 
 
+SIDEBAR_VISIBILITY = "want => getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility === want"
 CONTENTS_STATE = """() => {
   const shown = (e) => { const r = e.getBoundingClientRect();
     return r.width > 0 && r.right > 0 && r.left < innerWidth && getComputedStyle(e).visibility !== 'hidden'; };
@@ -94,11 +95,11 @@ def test_the_menu_button_opens_and_closes_the_book_contents(open_chapter, site, 
         assert before["navShown"] and chapters_missing(before, site) == []
         assert toggle.get_attribute("aria-expanded") == "true"
         press(page, toggle, width)
-        page.wait_for_function("() => getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility === 'hidden'")
+        page.wait_for_function(SIDEBAR_VISIBILITY, arg="hidden")
         assert not page.evaluate(CONTENTS_STATE)["navShown"]
         assert toggle.get_attribute("aria-expanded") == "false"
         press(page, toggle, width)
-        page.wait_for_function("() => getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility === 'visible'")
+        page.wait_for_function(SIDEBAR_VISIBILITY, arg="visible")
         after = page.evaluate(CONTENTS_STATE)
         assert after["navShown"] and chapters_missing(after, site) == []
         assert toggle.get_attribute("aria-expanded") == "true"

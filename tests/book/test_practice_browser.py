@@ -18,8 +18,8 @@ import re
 
 import pytest
 
-from tests.support.common import ROOT
 from reciprocity.practice import load_items, practice_file
+from tests.support.common import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

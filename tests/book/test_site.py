@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import itertools
 import json
 import re
 import shutil
@@ -138,7 +139,7 @@ def test_headings_do_not_skip_levels(built_book):
         main = page_soup(built_book, rel).select_one("main article") or page_soup(built_book, rel)
         levels = [int(h.name[1]) for h in main.find_all(re.compile(r"^h[1-6]$"))
                   if not h.find_parent(class_="cell_output")]
-        for before, after in zip(levels, levels[1:]):
+        for before, after in itertools.pairwise(levels):
             if after > before + 1:
                 skipped.append(f"{rel}: h{before} -> h{after}")
     assert skipped == []
@@ -296,7 +297,8 @@ def test_the_labs_page_gives_colab_users_the_install_line_of_this_repository(bui
     lines = [code.get_text() for code in page_soup(built_book, "book/labs/index.html").select("main code")]
     assert f'%pip install "reciprocity @ git+{url}.git@{branch}"' in lines, [x for x in lines if "pip" in x]
     placeholders = [rel for rel in site_pages(built_book)
-                    if re.search(r"&lt;repository URL&gt;|<repository URL>", (built_book / rel).read_text(encoding="utf-8"))]
+                    if re.search(r"&lt;repository URL&gt;|<repository URL>",
+                                 (built_book / rel).read_text(encoding="utf-8"))]
     assert placeholders == []
 
 
@@ -307,8 +309,9 @@ def test_the_site_prefix_follows_the_repository():
     assert prefix_of("https://github.com/someone/my-fork.git") == "/my-fork/"
     assert prefix_of("https://github.com/someone/someone.github.io") == "/"  # a user site
     assert prefix_of("https://github.com/someone/fork", "https://course.example.org/") == "/"
-    assert prefix_of("https://github.com/someone/fork", "https://example.org/courses/reciprocity") == "/courses/reciprocity/"
-    with pytest.raises(ValueError, match="repository.url"):
+    assert (prefix_of("https://github.com/someone/fork", "https://example.org/courses/reciprocity")
+            == "/courses/reciprocity/")
+    with pytest.raises(ValueError, match=r"repository\.url"):
         prefix_of("https://github.com/just-an-owner")
     url, _ = repository()
     assert site_prefix() == urlparse(url).path.strip("/").split("/")[1]

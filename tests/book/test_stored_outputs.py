@@ -12,9 +12,9 @@ import re
 import nbformat
 import pytest
 
+from reciprocity.book import stable
 from tests.support.common import ROOT
 from tests.support.outputs import MAX_SIGNIFICANT, long_floats
-from reciprocity.book import stable
 
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 def stored_texts(notebook) -> list[tuple[int, str]]:

@@ -60,7 +60,7 @@ def test_default_cue_about_doubles_compliance_without_elaboration():
 
 def test_simulated_rate_tracks_model_probability():
     df = simulate_gift_request(5000, involvement=0.6, distraction=0.3, argument_quality=0.8, seed=3)
-    for gift, group in df.groupby("gift"):
+    for _gift, group in df.groupby("gift"):
         assert group["complied"].mean() == pytest.approx(group["p_comply"].iloc[0], abs=0.03)
 
 

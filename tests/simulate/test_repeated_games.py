@@ -127,7 +127,7 @@ def test_payoff_matrices_agree_with_pair_table():
 
 def test_replicator_keeps_shares_a_distribution_and_rejects_bad_shapes():
     from reciprocity.simulate.repeated_games import replicator
-    shares, coop = replicator(np.array([[1.0, 5.0], [0.0, 3.0]]), np.array([[0, 0], [1, 1.0]]), 10)
+    shares, _cooperation = replicator(np.array([[1.0, 5.0], [0.0, 3.0]]), np.array([[0, 0], [1, 1.0]]), 10)
     assert np.allclose(shares.sum(axis=1), 1)
     assert shares[-1, 0] > shares[0, 0]  # defection dominates a one-shot dilemma
     with pytest.raises(ValueError, match="square"):

@@ -187,7 +187,7 @@ def test_consistent_respondent_is_classified_in_their_own_category(true_angle, c
 
 def test_pure_self_interest_on_items_2_to_6_takes_the_largest_own_payoff():
     positions = choose_positions(1.0)
-    for (item_self, _), pos in list(zip(SLIDER_ITEMS, positions))[1:]:
+    for (item_self, _), pos in list(zip(SLIDER_ITEMS, positions, strict=True))[1:]:
         assert item_self[pos] == max(item_self)
 
 
