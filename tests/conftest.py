@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.common import CHROMIUM, CHROMIUM_FLAGS, IN_CI, build_book, PrefixedHandler, site_prefix
+from tests.support.common import CHROMIUM, CHROMIUM_FLAGS, IN_CI, PrefixedHandler, build_book, site_prefix
 
 
 @pytest.fixture(scope="session")

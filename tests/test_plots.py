@@ -5,12 +5,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.container import BarContainer
 
-from tests.support.common import run_python  # noqa: E402
-from reciprocity import plots  # noqa: E402
+from reciprocity import plots
+from tests.support.common import run_python
 
 # The GGL turnout rates: on an axis cut at 25%, 37.8% looked nearly three times 29.7%.
 LABELS = ["Control", "Civic Duty", "Hawthorne", "Self", "Neighbors"]

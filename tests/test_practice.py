@@ -21,8 +21,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from tests.support.common import ROOT, book_extensions_env
 from reciprocity.practice import PracticeError, evaluate, load_items, practice_file
+from tests.support.common import ROOT, book_extensions_env
 
 PAGES = [ROOT / "book" / "primer.ipynb", *sorted((ROOT / "book" / "insights").glob("[0-9][0-9]-*.ipynb"))]
 CHOICE_KINDS = {"choice", "design"}
