@@ -5,12 +5,8 @@ import altair as alt
 import pandas as pd
 
 from ..plots import PALETTE
-from ..simulate.community import community_grid
+from ..simulate.community import GRID_SETTINGS, community_grid
 from .core import CHART_WIDTH, FONT_SIZE, Case, Explorer, readout_name, register, value_text
-
-#: The simulated grid the explorer shows: 11 x 11 settings (0, 0.1, ..., 1),
-#: a 2,000-member community, 12 rounds, one seed. Chapter 11 uses the same.
-GRID_SETTINGS = {"n_members": 2000, "n_rounds": 12, "seed": 2011}
 
 
 def _grid() -> pd.DataFrame:
@@ -47,7 +43,7 @@ def community_norms_explorer() -> Explorer:
     """Simulated contribution rate as norms get stronger and members more visible.
 
     The whole grid (11 norm strengths x 11 visibility levels x 12 rounds, a
-    2,000-member community, :data:`GRID_SETTINGS`) is simulated once in
+    2,000-member community, :data:`reciprocity.simulate.community.GRID_SETTINGS`) is simulated once in
     Python with common random numbers by
     :func:`reciprocity.simulate.community_grid` and embedded; moving a
     slider picks a cell in the browser. The heat map shows every cell's last

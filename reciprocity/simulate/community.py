@@ -31,6 +31,9 @@ __all__ = ["simulate_community", "community_grid"]
 #: every other member contributes. With the default base rate it makes a
 #: one-round, fully visible nudge of strength 0.5 lift contribution by about
 #: 8 points, the size of the GGL Neighbors effect.
+#: The grid chapter 11 and its explorer show: 11 x 11 settings (0, 0.1, ..., 1),
+#: a 2,000-member community, 12 rounds, one seed.
+GRID_SETTINGS = {"n_members": 2000, "n_rounds": 12, "seed": 2011}
 MAX_SHIFT = 3.0
 
 #: Concentration of the Beta distribution of private propensities: lower
