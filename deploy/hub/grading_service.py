@@ -1,183 +1,193 @@
-"""The autograding service of one course, run by JupyterHub as ``grade-<course>``.
+"""The grading service of one course, run by JupyterHub as ``grade-<course>``: a page and an API.
 
-Why a service: the grading command (``python -m reciprocity.grading``) needs
-root to start each student's kernel as ``nobody`` inside its sandbox, and an
-instructor's or TA's own server runs as their unprivileged account. This small
-tornado app runs as root, listens on 127.0.0.1 only, and does one thing for
-people whose hub token carries ``access:services!service=grade-<course>`` (the
-role ``formgrade-<course>``): grade a lab of that course. A job:
+The course's instructors and TAs (hub role ``formgrade-<course>``, scope
+``access:services!service=grade-<course>``) open it from the hub's *Services*
+menu, at ``/services/grade-<course>/``. JupyterHub's service OAuth
+(``HubOAuthenticated``) signs them in with their hub login: no token to
+paste; anyone else is refused by the hub. The page has, per lab, **Grade**
+(new and changed submissions, or all), **Generate and release feedback**
+(refused while answers wait for a hand grade), **Export** (grades.csv,
+canvas.csv, summary; download links), the reports, and a job log. Jobs run
+in the background, one at a time for the course (``grading_jobs``); a
+second press while one runs says so. Forms carry JupyterHub's XSRF token.
 
-1. puts aside (``STATE/quarantine/<course>/``) every inbound submission whose
-   owner is not the student its name claims (nbgrader's ``collect`` only warns);
-2. runs ``nbgrader collect LAB --update`` as the course's grader account;
-3. runs ``python -m reciprocity.grading LAB --course-dir ... --db ...`` as root
-   (sandboxed, ``--jobs`` students at once, feedback generated);
-4. gives what the grading command wrote back to the grader account, so the
-   formgrader can release feedback and TAs can grade memos by hand.
+The same actions are an API for scripts, with a hub token that carries the
+scope (short-lived: ``run.py token USER --scope access:services!service=grade-<course>``)::
 
-API (under ``/services/grade-<course>/``, ``Authorization: token ...``)::
+    POST api/labs/<lab>/grade      [regrade_all=1]             -> 202 {"id": ...} | 409 busy
+    POST api/labs/<lab>/feedback                               -> 202 {"id": ...} | 409 busy
+    POST api/labs/<lab>/export     [canvas_title, canvas_id]   -> 202 {"id": ...} | 409 busy
+    GET  api/jobs                  every job, newest first (without output)
+    GET  api/jobs/<id>             one job: state running|done|failed|refused, outcome, log, pending
 
-    POST api/labs/<lab>/grade   -> 202 {"id": ...}   start a job
-    GET  api/jobs/<id>          -> {"state": "running"|"done"|"failed", "log": ..., "status": [...]}
-    GET  api/jobs               -> every job of this service's lifetime
+It listens on 127.0.0.1 only; the hub's proxy is the way in.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
-import csv
 import json
 import os
-import pwd
 import re
-import shutil
+import secrets
 import sys
-import time
-import uuid
 from pathlib import Path
 
-from jupyterhub.services.auth import HubAuth, HubAuthenticated
+from grading_jobs import ACTIONS, LAB, REPORT_FILES, Course, Job, JobLog, open_course_file, run
+from grading_page import page_view
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 from tornado.ioloop import IOLoop
 
-LAB = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-JOBS: dict[str, dict] = {}
+HERE = Path(__file__).resolve().parent
+CANVAS_ID = re.compile(r"^[0-9]{0,20}$")
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".png": "image/png"}
 
 
-class Course:
-    def __init__(self, state: Path, name: str):
-        setup = json.loads((state / "hub" / "setup.json").read_text())
-        info = setup["services"][name]
-        self.name, self.state = name, state
-        self.dir = Path(info["course_dir"])
-        self.db_url = info["db_url"]
-        self.grader = pwd.getpwnam(f"grader-{name}")
-        self.inbound = Path(setup["exchange"]) / name / "inbound"
-        self.quarantine = state / "quarantine" / name
-        self.venv_bin = setup["venv_bin"]
-        self.grading_jobs = str(setup.get("grading_jobs", 2))
-        self.sandbox = setup.get("sandbox", True)
+class OAuthCallback(HubOAuthCallbackHandler):
+    """The end of the hub's OAuth: sets the service's cookie, back to the page asked for."""
 
-    def as_grader(self) -> dict:
-        g = self.grader
-        return {"user": g.pw_uid, "group": g.pw_gid, "extra_groups": [],
-                "env": {"HOME": g.pw_dir, "USER": g.pw_name, "LANG": "C.UTF-8",
-                        "PATH": f"{self.venv_bin}:/usr/bin:/bin"}}
+    def initialize(self, hub_auth: HubOAuth):
+        self.hub_auth = hub_auth
 
 
-def quarantine_forged(course: Course, lab: str) -> list[str]:
-    """Move aside inbound entries of LAB not owned by the student they name."""
-    moved = []
-    if not course.inbound.is_dir():
-        return moved
-    for entry in sorted(course.inbound.iterdir()):
-        parts = entry.name.split("+")
-        if len(parts) < 3 or parts[1] != lab:
-            continue
-        st = os.lstat(entry)
-        try:
-            owner = pwd.getpwuid(st.st_uid).pw_name
-        except KeyError:
-            owner = f"uid {st.st_uid}"
-        if owner != parts[0] or not entry.is_dir() or entry.is_symlink():
-            course.quarantine.mkdir(parents=True, exist_ok=True, mode=0o700)
-            shutil.move(str(entry), course.quarantine / f"{entry.name}.from-{owner}")
-            moved.append(f"{entry.name} (claims {parts[0]}, owned by {owner})")
-    return moved
+class Base(HubOAuthenticated, web.RequestHandler):
+    """Signed in through the hub, with access to this service (the course's staff)."""
+
+    def initialize(self, course: Course, log: JobLog, hub_auth: HubOAuth):
+        self.course, self.log = course, log
+        self.hub_auth = hub_auth
+
+    @property
+    def who(self) -> str:
+        return self.current_user["name"]
+
+    def lab(self, lab: str) -> str:
+        if not LAB.match(lab) or lab not in self.course.labs():
+            raise web.HTTPError(404, f"no lab {lab!r} in this course")
+        return lab
+
+    def start(self, lab: str, action: str, options: dict) -> tuple[Job | None, Job | None]:
+        """Start a job; (the new job, None), or (None, the job that is still running)."""
+        running = self.log.running()
+        if running:
+            return None, running
+        job = Job(lab=lab, action=action, by=self.who, options=options)
+        self.log.add(job)
+        IOLoop.current().spawn_callback(run, self.course, self.log, job)
+        return job, None
+
+    def options(self, action: str) -> dict:
+        if action == "grade":
+            return {"regrade_all": self.get_body_argument("regrade_all", "") == "1"}
+        if action == "export":
+            title = self.get_body_argument("canvas_title", "").strip()[:200]
+            canvas_id = self.get_body_argument("canvas_id", "").strip()
+            if not CANVAS_ID.match(canvas_id):
+                raise web.HTTPError(400, "the Canvas assignment id is a number (digits only)")
+            return {"canvas_title": title, "canvas_id": canvas_id}
+        return {}
 
 
-async def _run(job: dict, cmd: list[str], cwd: Path, **kw) -> int:
-    job["log"] += f"$ {' '.join(cmd)}\n"
-    proc = await asyncio.create_subprocess_exec(
-        *cmd, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        stdin=asyncio.subprocess.DEVNULL, **kw)
-    out, _ = await proc.communicate()
-    job["log"] += out.decode(errors="replace")
-    return proc.returncode
+class PageHandler(Base):
+    """The page: GET shows it; ``?job=ID`` or ``?busy=ID`` set its status line."""
+
+    @web.authenticated
+    async def get(self):
+        view = await page_view(self.course, self.log, self.who, self.settings["prefix"],
+                               job_id=self.get_query_argument("job", None),
+                               busy_id=self.get_query_argument("busy", None))
+        self.set_header("Cache-Control", "no-store")
+        self.render("grading.html", xsrf_token=self.xsrf_token.decode(), **view)
 
 
-def _give_back(course: Course) -> None:
-    """chown what root wrote (autograded/, feedback/, reports/) to the grader account, no links followed."""
-    uid, gid = course.grader.pw_uid, course.grader.pw_gid
-    for top in ("autograded", "feedback", "reports"):
-        base = course.dir / top
-        if not base.exists():
-            continue
-        os.lchown(base, uid, gid)
-        for root, dirs, files in os.walk(base):
-            for name in dirs + files:
-                os.lchown(os.path.join(root, name), uid, gid)
+class ActionHandler(Base):
+    """A form's button: start the job, then back to the page, which says what happened."""
+
+    @web.authenticated
+    def post(self, lab, action):
+        lab = self.lab(lab)
+        job, busy = self.start(lab, action, self.options(action))
+        query = f"busy={busy.id}" if busy else f"job={job.id}"
+        self.redirect(f"{self.settings['prefix']}?{query}#status", status=303)
 
 
-async def grade(course: Course, job: dict) -> None:
-    lab = job["lab"]
-    try:
-        job["quarantined"] = quarantine_forged(course, lab)
-        for item in job["quarantined"]:
-            job["log"] += f"quarantined: {item}\n"
-        code = await _run(job, [f"{course.venv_bin}/python", "-m", "nbgrader", "collect", lab,
-                                "--update"], course.dir, **course.as_grader())
-        if code != 0:
-            raise RuntimeError(f"nbgrader collect exited {code}")
-        cmd = [f"{course.venv_bin}/python", "-m", "reciprocity.grading", lab,
-               "--course-dir", str(course.dir), "--db", course.db_url,
-               "--jobs", course.grading_jobs]
-        if not course.sandbox:
-            cmd.append("--no-sandbox")
-        env = {"PATH": f"{course.venv_bin}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-               "HOME": "/root"}
-        job["returncode"] = await _run(job, cmd, course.dir, env=env)
-        _give_back(course)
-        status = course.dir / "reports" / lab / "status.csv"
-        if status.is_file():
-            with open(status, newline="") as f:
-                job["status"] = list(csv.DictReader(f))
-        # exit 1 = some submissions failed (listed in status); 2 = no sandbox, nobody graded
-        job["state"] = "done" if job["returncode"] in (0, 1) else "failed"
-    except Exception as err:  # reported to the caller, not raised into the loop
-        job["log"] += f"error: {err}\n"
-        job["state"] = "failed"
-    job["finished"] = time.time()
+class FileHandler(Base):
+    """A report of a lab, downloaded (read without following links: the folder is the grader's)."""
+
+    @web.authenticated
+    def get(self, lab, name):
+        lab = self.lab(lab)
+        if name not in REPORT_FILES:
+            raise web.HTTPError(404)
+        f = open_course_file(self.course, "reports", lab, name)
+        if f is None:
+            raise web.HTTPError(404, f"{name} has not been written yet: export first")
+        with f:
+            data = f.read()
+        self.set_header("Content-Type", CONTENT_TYPES[Path(name).suffix])
+        self.set_header("Content-Disposition", f'attachment; filename="{lab}-{name}"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
 
 
-class Base(HubAuthenticated, web.RequestHandler):
-    def initialize(self, course: Course, hub_auth: HubAuth):
-        self.course = course
-        self.hub_auth = hub_auth  # checks callers' tokens with the hub
+class ApiBase(Base):
+    def check_xsrf_cookie(self):
+        # a request with a token is judged by the token (a cross-site form cannot send one);
+        # a request with the page's cookie (the page's own polling) must carry the XSRF token
+        if self.request.headers.get("Authorization", "").lower().startswith(("token ", "bearer ")):
+            return
+        super().check_xsrf_cookie()
 
     def prepare(self):
-        user = self.get_current_user()
-        if not user:
-            raise web.HTTPError(403, "needs access to this course's grading service")
-        self.who = user["name"]
+        if not self.current_user:
+            raise web.HTTPError(403, "needs a hub token with access to this course's grading service")
 
-    def write_json(self, obj, status=200):
+    def write_json(self, obj, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(obj))
 
-
-class GradeHandler(Base):
-    async def post(self, lab):
-        if not LAB.match(lab) or not (self.course.dir / "solutions" / lab).is_dir():
-            raise web.HTTPError(404, f"no lab {lab!r} in this course")
-        if any(j["state"] == "running" for j in JOBS.values()):
-            raise web.HTTPError(409, "a grading job is already running")
-        job = {"id": uuid.uuid4().hex[:12], "lab": lab, "by": self.who, "state": "running",
-               "log": "", "started": time.time(), "status": [], "quarantined": []}
-        JOBS[job["id"]] = job
-        IOLoop.current().spawn_callback(grade, self.course, job)
-        self.write_json({"id": job["id"]}, status=202)
+    def write_error(self, status_code, **kwargs):
+        reason = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(reason, "log_message", None) or self._reason
+        self.finish(json.dumps({"status": status_code, "message": message}))
 
 
-class JobHandler(Base):
+class ApiActionHandler(ApiBase):
+    def post(self, lab, action):
+        lab = self.lab(lab)
+        job, busy = self.start(lab, action, self.options(action))
+        if busy:
+            return self.write_json({"message": f"{busy.title} (by {busy.by}) is still running",
+                                    "running": busy.to_dict(with_log=False)}, status=409)
+        self.write_json({"id": job.id}, status=202)
+
+
+class ApiJobHandler(ApiBase):
     def get(self, job_id=None):
         if job_id is None:
-            self.write_json([{k: v for k, v in j.items() if k != "log"} for j in JOBS.values()])
-        elif job_id in JOBS:
-            self.write_json(JOBS[job_id])
-        else:
-            raise web.HTTPError(404)
+            return self.write_json([j.to_dict(with_log=False) for j in self.log.newest_first()])
+        if job_id not in self.log.jobs:
+            raise web.HTTPError(404, "no such job")
+        self.write_json(self.log.jobs[job_id].to_dict())
+
+
+def make_app(course: Course, prefix: str, hub_auth: HubOAuth) -> web.Application:
+    log = JobLog(course.log_file)
+    kw = {"course": course, "log": log, "hub_auth": hub_auth}
+    actions = "|".join(ACTIONS)
+    return web.Application([
+        (rf"{prefix}oauth_callback", OAuthCallback, {"hub_auth": hub_auth}),
+        (rf"{prefix}?", PageHandler, kw),
+        (rf"{prefix}labs/([^/]+)/({actions})", ActionHandler, kw),
+        (rf"{prefix}labs/([^/]+)/files/([^/]+)", FileHandler, kw),
+        (rf"{prefix}api/labs/([^/]+)/({actions})", ApiActionHandler, kw),
+        (rf"{prefix}api/jobs/?", ApiJobHandler, kw),
+        (rf"{prefix}api/jobs/([0-9a-f]+)", ApiJobHandler, kw),
+    ], prefix=prefix, cookie_secret=secrets.token_bytes(32), xsrf_cookies=True,
+        template_path=str(HERE / "templates"), static_path=str(HERE / "static"),
+        static_url_prefix=f"{prefix}static/")
 
 
 def main(argv=None):
@@ -187,15 +197,10 @@ def main(argv=None):
     course = Course(Path(os.environ["RECIPROCITY_HUB_STATE"]), args.course)
     prefix = os.environ["JUPYTERHUB_SERVICE_PREFIX"]  # /services/grade-<course>/
     url = os.environ["JUPYTERHUB_SERVICE_URL"]
-    host, port = url.split("//", 1)[1].rstrip("/").rsplit(":", 1)
-    auth = HubAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
-    kw = {"course": course, "hub_auth": auth}
-    app = web.Application([
-        (rf"{prefix}api/labs/([^/]+)/grade", GradeHandler, kw),
-        (rf"{prefix}api/jobs/?", JobHandler, kw),
-        (rf"{prefix}api/jobs/([0-9a-f]+)", JobHandler, kw),
-    ])
-    app.listen(int(port), address="127.0.0.1")
+    port = int(url.split("//", 1)[1].rstrip("/").rsplit(":", 1)[1])
+    # HubOAuth reads the client id, callback URL and access scopes JupyterHub gives the service
+    auth = HubOAuth(api_token=os.environ["JUPYTERHUB_API_TOKEN"], cache_max_age=60)
+    make_app(course, prefix, auth).listen(port, address="127.0.0.1")
     print(f"grading service for {course.name} on 127.0.0.1:{port}{prefix}", file=sys.stderr, flush=True)
     IOLoop.current().start()
 

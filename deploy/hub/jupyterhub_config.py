@@ -11,10 +11,16 @@ roles and services. The layout is nbgrader's "multiple classes" pattern:
   the same name gives access to the course's two services:
   ``<course>`` (nbgrader's formgrader, a single-user server running as the
   course's grader account ``grader-<course>``) and ``grade-<course>`` (the
-  autograding service: collect, then ``python -m reciprocity.grading``, as root,
-  each student's kernel sandboxed);
-* group ``instructors-<course>``: may also see and restart the servers of the
-  course's students.
+  grading page: grade, release feedback, export; each student's kernel
+  sandboxed; signed in through the hub's OAuth);
+* group ``students-<course>``: the course's students;
+* group ``instructors-<course>``: may also open the hub's admin page and see,
+  start and stop the servers of the course's students (and nobody else's).
+
+Students see only themselves: the default ``user`` role (``self``) is pinned
+here, so a later JupyterHub default cannot widen it, and no role of theirs
+lists or reads other users. Tokens made on the hub's token page or API expire
+within a day.
 
 Nothing listens beyond 127.0.0.1 unless ``run.py up --ip`` says so.
 """
@@ -54,6 +60,8 @@ c.JupyterHub.authenticator_class = "pam"
 c.PAMAuthenticator.open_sessions = False
 c.Authenticator.allowed_users = set(setup["people"])
 c.Authenticator.admin_users = set()
+# tokens from the token page or the API: a day at most (no "never expires")
+c.JupyterHub.token_expires_in_max_seconds = 24 * 3600
 
 # --- single-user servers: one process per person, as that person's Unix account ------
 c.JupyterHub.spawner_class = "localprocess"
@@ -77,10 +85,12 @@ c.LocalProcessSpawner.term_timeout = 3
 # --- groups and roles ------------------------------------------------------------------
 groups, roles = {}, []
 for course, people in courses.items():
-    staff = people["instructors"] + people["tas"]
+    staff = sorted(set(people["instructors"] + people["tas"]))
     groups[f"nbgrader-{course}"] = {"users": sorted(set(staff + people["students"]))}
     groups[f"formgrade-{course}"] = {"users": staff}
     groups[f"instructors-{course}"] = {"users": people["instructors"]}
+    groups[f"students-{course}"] = {"users": people["students"]}
+    students = f"group=students-{course}"
     roles += [
         {"name": f"nbgrader-{course}", "groups": [f"nbgrader-{course}"],
          # the course list extension discovers the course through the services API
@@ -88,25 +98,28 @@ for course, people in courses.items():
         {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
          "scopes": [f"access:services!service={course}",
                     f"access:services!service=grade-{course}"]},
+        # the admin page, showing the course's students only: their servers, to start and stop
         {"name": f"instructors-{course}", "groups": [f"instructors-{course}"],
-         "scopes": [f"read:users!group=nbgrader-{course}",
-                    f"admin:servers!group=nbgrader-{course}"]},
+         "scopes": ["admin-ui", f"list:users!{students}", f"read:users!{students}",
+                    f"servers!{students}"]},
     ]
 c.JupyterHub.load_groups = groups
 roles += [
+    # everyone: their own resources only (JupyterHub's default, pinned)
+    {"name": "user", "scopes": ["self"]},
     # the token each single-user server holds: enough for nbgrader's JupyterHubAuthPlugin
     # to read its own user's groups (which courses they are in), nothing more
     {"name": "server", "scopes": ["users:activity!user", "access:servers!server",
                                  "read:users:name!user", "read:users:groups!user",
                                  "list:services", "read:services"]},
-    # the operator's token (run.py token USER): manage users, servers and their tokens
+    # the operator's token (run.py roster, token, status): users, servers, group members, tokens
     {"name": "operator", "services": ["operator"],
-     "scopes": ["admin:users", "admin:servers", "tokens", "read:groups", "list:services",
+     "scopes": ["admin:users", "admin:servers", "tokens", "groups", "list:services",
                 "read:services"]},
 ]
 c.JupyterHub.load_roles = roles
 
-# --- services: per course a formgrader (as grader-<course>) and a grading service (root) --
+# --- services: per course a formgrader (as grader-<course>) and a grading page (root) -----
 services = [{"name": "operator", "api_token": setup["operator_token"]}]
 for course, info in setup["services"].items():
     services += [
@@ -118,9 +131,11 @@ for course, info in setup["services"].items():
                          "JUPYTER_CONFIG_PATH": str(STATE / "etc" / "grader"),
                          "JUPYTERHUB_DEFAULT_URL": "/lab"},
          "api_token": info["formgrader_token"], "oauth_no_confirm": True},
+        # the grading page; the Services menu opens it; its staff sign in with hub OAuth
         {"name": f"grade-{course}", "url": f"http://127.0.0.1:{info['grading_port']}",
+         "display": True, "info": {"description": f"Grading page of {course}"},
          "command": [f"{venv_bin}/python", setup["grading_service"], "--course", course],
-         "environment": {"RECIPROCITY_HUB_STATE": str(STATE)},
+         "environment": {"RECIPROCITY_HUB_STATE": str(STATE), "LANG": "C.UTF-8"},
          "api_token": info["grading_token"], "oauth_no_confirm": True},
     ]
 c.JupyterHub.services = services

@@ -5,12 +5,14 @@ Run as root, with the project's Python (it needs jupyterhub and nbgrader)::
 
     sudo .venv/bin/python deploy/hub/run.py up      # start everything, print the address
     sudo .venv/bin/python deploy/hub/run.py status  # what runs, where
-    sudo .venv/bin/python deploy/hub/run.py token USER   # an API token for USER
-    sudo .venv/bin/python deploy/hub/run.py down    # stop everything (--purge: remove accounts and state)
+    sudo .venv/bin/python deploy/hub/run.py roster  # apply an edited roster to the running hub
+    sudo .venv/bin/python deploy/hub/run.py token USER [--scope S]  # a short-lived API token
+    sudo .venv/bin/python deploy/hub/run.py down    # stop everything
+    sudo .venv/bin/python deploy/hub/run.py down --purge   # back up the gradebooks, ask, delete
 
 ``up`` reads the roster (``deploy/hub/roster.toml``: courses, their instructors,
-teaching assistants and students) and, in the state folder (``--state``,
-default ``/srv/reciprocity-hub``):
+teaching assistants and students, and people's names) and, in the state
+folder (``--state``, default ``/srv/reciprocity-hub``):
 
 * creates a local Unix account per person, one ``grader-<course>`` account per
   course and a Unix group ``nbgrader-<course>`` per course (accounts are marked
@@ -22,10 +24,13 @@ default ``/srv/reciprocity-hub``):
   gradebook's owner; nobody else is mapped to any role;
 * lays out each course directory (``STATE/homes/grader-<course>/<course>``:
   the repository's ``nbgrader_config.py`` plus ``course_nbgrader_config.py``,
-  and ``solutions/``) and the exchange (``STATE/exchange``, one folder per
-  course readable by its Unix group only);
+  and ``solutions/``), the exchange (``STATE/exchange``, one folder per
+  course readable by its Unix group only), and puts every student, with
+  their name, in the course's gradebook (so that students who never submit
+  appear in the formgrader and the exports);
 * starts JupyterHub (``jupyterhub_config.py``) with configurable-http-proxy,
-  installing the proxy with ``npm install`` in the repository if it is missing.
+  installing the proxy with ``npm install`` in the repository if it is
+  missing, and removes from the hub anyone no longer on the roster.
 
 Everything listens on 127.0.0.1 unless ``--ip`` says otherwise (use TLS then:
 ``--ssl-cert``/``--ssl-key``).
@@ -33,8 +38,11 @@ Everything listens on 127.0.0.1 unless ``--ip`` says otherwise (use TLS then:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime
 import grp
 import importlib.util
+import itertools
 import json
 import os
 import pwd
@@ -51,7 +59,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from reciprocity.grading.gradebook import pg_bin
+from reciprocity.grading.gradebook import enrol_students, pg_bin
 from reciprocity.grading.kernelspec import install_kernel, installation_problem
 from reciprocity.grading.settings import PLAIN_KERNEL, SANDBOX_KERNEL
 
@@ -62,6 +70,7 @@ CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 MARKER = "reciprocity-hub"
 NAME_OK = set(string.ascii_lowercase + string.digits + "-")
 DB_USER = "postgres"
+PERSON_FIELDS = ("first_name", "last_name", "email", "lms_user_id")
 
 
 class SetupError(RuntimeError):
@@ -128,19 +137,26 @@ def free_port() -> int:
 
 
 # ---------------------------------------------------------------------------- roster
-def load_roster(path: Path) -> dict[str, dict[str, list[str]]]:
+def load_roster(path: Path) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, str]]]:
+    """(course -> instructors/tas/students, person -> first_name/last_name/email/lms_user_id)."""
     data = tomllib.loads(path.read_text())
     courses = {}
     for course, people in data.get("courses", {}).items():
         entry = {k: sorted(set(people.get(k, []))) for k in ("instructors", "tas", "students")}
-        for name in [course, *sum(entry.values(), [])]:
+        for name in [course, *itertools.chain.from_iterable(entry.values())]:
             if not name or set(name) - NAME_OK or not name[0].isalpha() or len(name) > 24:
                 raise SetupError(f"{path}: {name!r} is not a valid name (lowercase letters, "
                                  "digits and '-', starting with a letter, at most 24 characters)")
         courses[course] = entry
     if not courses:
         raise SetupError(f"{path}: no [courses.NAME] tables")
-    return courses
+    names = {}
+    for person, info in data.get("people", {}).items():
+        if not isinstance(info, dict) or set(info) - set(PERSON_FIELDS):
+            raise SetupError(f"{path}: [people] {person} = {{ ... }} takes only "
+                             f"{', '.join(PERSON_FIELDS)}")
+        names[person] = {k: str(v) for k, v in info.items()}
+    return courses, names
 
 
 # -------------------------------------------------------------------------- accounts
@@ -170,7 +186,39 @@ def ensure_account(name: str, home: Path, groups: list[str], shell="/bin/bash") 
     return entry
 
 
+def ensure_people(state: Path, courses: dict, old: dict) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Accounts for everyone on the roster (with their courses' Unix groups) and the graders.
+
+    People who were on an earlier roster (``old``, the previous setup) but are
+    no longer lose their courses' groups; their account and home stay until
+    ``down --purge``. Returns (person -> Unix groups, person -> password).
+    """
+    member_of: dict[str, list[str]] = {}
+    for course, people in courses.items():
+        ensure_group(f"nbgrader-{course}")
+        for person in itertools.chain.from_iterable(people.values()):
+            member_of.setdefault(person, []).append(f"nbgrader-{course}")
+    for person, groups in sorted(member_of.items()):
+        ensure_account(person, state / "homes" / person, groups)
+    for person in sorted(set(old.get("people", [])) - set(member_of)):
+        try:
+            pwd.getpwnam(person)
+        except KeyError:
+            continue
+        ensure_account(person, state / "homes" / person, [])
+    for course in courses:
+        ensure_account(f"grader-{course}", state / "homes" / f"grader-{course}",
+                       [f"nbgrader-{course}"])
+    passwords = {p: old.get("passwords", {}).get(p) or secrets.token_urlsafe(12) for p in member_of}
+    set_passwords(passwords)
+    (state / "hub" / "passwords.txt").write_text(
+        "".join(f"{user} {pw}\n" for user, pw in sorted(passwords.items())))
+    return member_of, passwords
+
+
 def set_passwords(passwords: dict[str, str]) -> None:
+    if not passwords:
+        return
     lines = "".join(f"{user}:{pw}\n" for user, pw in passwords.items())
     sh(["chpasswd"], input=lines, text=True)
 
@@ -258,7 +306,10 @@ def write_from_template(template: Path, target: Path, prefix: str = "", **values
 def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: list[str]) -> None:
     """Server extensions and JupyterLab plugins for one kind of server; no calls to the internet."""
     folder.mkdir(parents=True, exist_ok=True)
-    server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server}},
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server},
+                            # a terminal's shell keeps the server's environment (the course's
+                            # Python first on PATH); a login shell would reset PATH from /etc/profile
+                            "terminado_settings": {"shell_command": ["/bin/bash"]}},
               "LabApp": {"extension_manager": "readonly", "news_url": None,
                          "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
               # the grading sandbox's kernel is for nbgrader's autograde, not the launcher
@@ -293,6 +344,64 @@ def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path,
             "formgrader_token": secrets.token_hex(32), "grading_token": secrets.token_hex(32)}
 
 
+def enrol(courses: dict, names: dict, services: dict) -> None:
+    """Every student of each course, with their name, into the course's gradebook.
+
+    Students who never submit then appear in the formgrader and in every
+    export; students dropped from the roster stay in the gradebook (their
+    grades are kept).
+    """
+    for course, people in courses.items():
+        missing = [s for s in people["students"] if not names.get(s, {}).get("last_name")]
+        if missing:
+            say(f"  {course}: no name in [people] for {', '.join(missing)}; the gradebook lists "
+                "them by username")
+        count = enrol_students(services[course]["db_url"], course,
+                               {s: names.get(s, {}) for s in people["students"]})
+        say(f"  {course}: {count} student(s) in the gradebook")
+
+
+def sync_hub(setup: dict) -> None:
+    """Make the running hub's users and group members those of the roster in ``setup``.
+
+    JupyterHub adds users at start but never removes anyone (and keeps
+    everyone it has seen allowed to log in): people no longer on the roster are
+    deleted from the hub, and group members follow the roster.
+    """
+    wanted_groups = hub_groups(setup["courses"])
+    present = set(_user_names(setup))
+    people = set(setup["people"])
+    new = sorted(people - present)
+    if new:
+        _api(setup, "POST", "/users", {"usernames": new})
+    for gone in sorted(present - people):
+        _api(setup, "DELETE", f"/users/{gone}")
+    for group, members in wanted_groups.items():
+        try:
+            have = set(_api(setup, "GET", f"/groups/{group}")["users"])
+        except urllib.error.HTTPError:
+            _api(setup, "POST", f"/groups/{group}")
+            have = set()
+        if set(members) - have:
+            _api(setup, "POST", f"/groups/{group}/users", {"users": sorted(set(members) - have)})
+        if have - set(members):
+            _api(setup, "DELETE", f"/groups/{group}/users", {"users": sorted(have - set(members))})
+    if new or present - people:
+        say(f"hub: {len(new)} added, {len(present - people)} removed")
+
+
+def hub_groups(courses: dict) -> dict[str, list[str]]:
+    """The hub's groups for a roster (``jupyterhub_config.py`` loads the same at start)."""
+    groups = {}
+    for course, people in courses.items():
+        staff = sorted(set(people["instructors"] + people["tas"]))
+        groups[f"nbgrader-{course}"] = sorted(set(staff + people["students"]))
+        groups[f"formgrade-{course}"] = staff
+        groups[f"instructors-{course}"] = list(people["instructors"])
+        groups[f"students-{course}"] = list(people["students"])
+    return groups
+
+
 # ------------------------------------------------------------------------------- up
 def up(args) -> None:
     state = Path(args.state).resolve()
@@ -311,12 +420,14 @@ def up(args) -> None:
         problem = installation_problem()
         if problem:
             raise SetupError(problem)
-    courses = load_roster(Path(args.roster))
+    courses, names = load_roster(Path(args.roster))
     t0 = time.monotonic()
 
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o755)  # single-user servers read STATE/etc; everything private is below
-    for sub, mode in (("hub", 0o700), ("homes", 0o755), ("etc", 0o755), ("quarantine", 0o700)):
+    # homes: 0711, so a server reaches its own home but nobody lists who has one
+    for sub, mode in (("hub", 0o700), ("homes", 0o711), ("etc", 0o755), ("quarantine", 0o700),
+                      ("grading", 0o700)):
         (state / sub).mkdir(exist_ok=True)
         (state / sub).chmod(mode)
     exchange = state / "exchange"
@@ -324,21 +435,8 @@ def up(args) -> None:
     exchange.chmod(0o1777)  # nbgrader insists on 777 for the root; sticky like /tmp
 
     # accounts: people with their courses' Unix groups, and one grader account per course
-    member_of: dict[str, list[str]] = {}
-    for course, people in courses.items():
-        ensure_group(f"nbgrader-{course}")
-        for person in sum(people.values(), []):
-            member_of.setdefault(person, []).append(f"nbgrader-{course}")
-    for person, groups in sorted(member_of.items()):
-        ensure_account(person, state / "homes" / person, groups)
-    for course in courses:
-        ensure_account(f"grader-{course}", state / "homes" / f"grader-{course}",
-                       [f"nbgrader-{course}"])
     old = json.loads(setup_file.read_text()) if setup_file.exists() else {}
-    passwords = {p: old.get("passwords", {}).get(p) or secrets.token_urlsafe(12) for p in member_of}
-    set_passwords(passwords)
-    (state / "hub" / "passwords.txt").write_text(
-        "".join(f"{user} {pw}\n" for user, pw in sorted(passwords.items())))
+    member_of, passwords = ensure_people(state, courses, old)
     say(f"{len(member_of)} people and {len(courses)} grader accounts ready")
 
     pg = start_postgres(state, courses)
@@ -352,8 +450,13 @@ def up(args) -> None:
     jupyter_settings(grader_etc, ["nbgrader.server_extensions.assignment_list",
                                   "nbgrader.server_extensions.course_list"],
                      ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"])
-    services = {c: prepare_course(state, c, pg["socket"], exchange, not args.no_sandbox)
-                for c in courses}
+    try:
+        services = {c: prepare_course(state, c, pg["socket"], exchange, not args.no_sandbox)
+                    for c in courses}
+        enrol(courses, names, services)
+    except BaseException:  # leave nothing running behind a failed start
+        stop_postgres(pg)
+        raise
 
     setup = {
         "ip": args.ip, "ssl_cert": args.ssl_cert, "ssl_key": args.ssl_key,
@@ -361,11 +464,12 @@ def up(args) -> None:
         "venv_bin": str(VENV_BIN), "chp": str(CHP), "repo": str(REPO),
         "proxy_token": secrets.token_hex(32), "operator_token": secrets.token_hex(32),
         "hub_db_url": db_url("jupyterhub", "jupyterhub", pg["socket"]),
-        "people": sorted(member_of), "courses": courses, "services": services,
+        "people": sorted(member_of), "courses": courses, "names": names, "services": services,
         "exchange": str(exchange), "grading_service": str(HERE / "grading_service.py"),
         "grading_jobs": args.grading_jobs, "sandbox": not args.no_sandbox,
         "passwords": passwords, "pg": pg,
-        "accounts": sorted(member_of) + [f"grader-{c}" for c in courses],
+        "accounts": sorted(set(member_of) | set(old.get("accounts", []))
+                           | {f"grader-{c}" for c in courses}),
         "unix_groups": [f"nbgrader-{c}" for c in courses],
     }
     setup_file.write_text(json.dumps(setup, indent=1))
@@ -385,13 +489,14 @@ def up(args) -> None:
         _wait_for(lambda: _http_ok(f"{base}/hub/api/"), proc, state, "the hub")
         ports = [s[k] for s in services.values() for k in ("formgrader_port", "grading_port")]
         _wait_for(lambda: all(_listening(p) for p in ports), proc, state, "the course services")
+        sync_hub(setup)
     except SetupError:
-        down(argparse.Namespace(state=str(state), purge=False))
+        down(argparse.Namespace(state=str(state), purge=False, yes=False, backups=None))
         raise
     say(f"up in {time.monotonic() - t0:.0f} s: {base}/  (passwords: {state}/hub/passwords.txt)")
     for course in courses:
         say(f"  {course}: formgrader {base}/services/{course}/formgrader, "
-            f"autograding {base}/services/grade-{course}/api/")
+            f"grading page {base}/services/grade-{course}/")
     say(f"stop with: {sys.executable} {Path(__file__)} down --state {state}")
 
 
@@ -463,10 +568,54 @@ def ours(state: Path, uids: set[int]) -> list[int]:
 
 def _signal_all(pids, sig) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
+
+
+def backup_gradebooks(setup: dict, folder: Path) -> list[Path]:
+    """``pg_dump`` of every course's gradebook into ``folder`` (root only); the files written.
+
+    PostgreSQL is started for the dump if it is not running (and stopped again).
+    Restore one with ``psql -d DB -f FILE`` into an empty database.
+    """
+    pg = setup["pg"]
+    for level in (folder.parent, folder):  # the dumps hold every grade: root only
+        level.mkdir(parents=True, exist_ok=True, mode=0o700)
+        level.chmod(0o700)
+    was_running = Path(pg["data"], "postmaster.pid").exists()
+    if not was_running:
+        as_postgres([str(Path(pg["bin"]) / "pg_ctl"), "-D", pg["data"], "-o",
+                     f"-k {pg['socket']} -c listen_addresses=''", "-l",
+                     str(Path(pg["data"]) / "server.log"), "-w", "-t", "60", "start"],
+                    stdout=subprocess.DEVNULL)
+    written = []
+    try:
+        for course in setup["courses"]:
+            target = folder / f"{gradebook_db(course)}.sql"
+            with open(target, "wb") as out:
+                os.fchmod(out.fileno(), 0o600)
+                as_postgres([str(Path(pg["bin"]) / "pg_dump"), "--host", pg["socket"],
+                             "--username", DB_USER, "--no-owner",
+                             gradebook_db(course)], stdout=out)
+            written.append(target)
+    finally:
+        if not was_running:
+            stop_postgres(pg)
+    return written
+
+
+def _confirm_purge(args, setup: dict, state: Path) -> bool:
+    """Whether to delete: ``--yes``, or a person at a terminal who types the state folder's name."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise SetupError("down --purge deletes every account, course folder and gradebook of "
+                         f"{state}; without a terminal to confirm it, add --yes")
+    print(f"This deletes {len(setup['accounts'])} accounts, their homes, every course folder "
+          f"and gradebook in {state} (the gradebooks are backed up first).")
+    answer = input(f"Type the folder's name ({state.name}) to delete it, anything else to keep "
+                   "it: ").strip()
+    return answer == state.name
 
 
 def down(args) -> None:
@@ -476,6 +625,19 @@ def down(args) -> None:
         say(f"nothing to stop: no {setup_file}")
         return
     setup = json.loads(setup_file.read_text())
+    purge = getattr(args, "purge", False)
+    if purge and not _confirm_purge(args, setup, state):
+        say("nothing deleted; stopping only")
+        purge = False
+    backups = []
+    if purge:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+        folder = Path(args.backups or f"{state}-backups").resolve() / stamp
+        if folder == state or state in folder.parents:
+            raise SetupError(f"--backups {folder} is inside the state folder, which --purge deletes")
+        backups = backup_gradebooks(setup, folder)
+        for path in backups:
+            say(f"backed up {path}")
     hub = _pid(state / "hub" / "run.pid")
     t0 = time.monotonic()
     if _alive(hub):
@@ -489,10 +651,8 @@ def down(args) -> None:
     # whatever survived: processes left by people's code, a hub that did not stop in time
     uids = set()
     for name in setup["accounts"]:
-        try:
+        with contextlib.suppress(KeyError):
             uids.add(pwd.getpwnam(name).pw_uid)
-        except KeyError:
-            pass
     left = ours(state, uids)
     if left:
         say(f"stopping {len(left)} process(es) left behind")
@@ -507,23 +667,65 @@ def down(args) -> None:
     stop_postgres(setup["pg"])
     (state / "hub" / "run.pid").unlink(missing_ok=True)
     say(f"stopped in {time.monotonic() - t0:.0f} s")
-    if args.purge:
+    if purge:
         for name in setup["accounts"]:
             remove_account(name)
         for group in setup["unix_groups"]:
             sh(["groupdel", group], check=False, stderr=subprocess.DEVNULL)
         shutil.rmtree(state, ignore_errors=True)
-        say(f"removed {len(setup['accounts'])} accounts and {state}")
+        say(f"removed {len(setup['accounts'])} accounts and {state}; the gradebooks' dumps are in "
+            f"{backups[0].parent if backups else '(no course)'}")
 
 
 # ---------------------------------------------------------------------- status, token
-def _api(setup: dict, method: str, path: str, body=None, token=None):
-    url = f"http://127.0.0.1:{setup['ports']['public']}/hub/api{path}"
+def _api(setup: dict, method: str, path: str, body=None, token=None, headers=None):
+    scheme = "https" if setup.get("ssl_cert") else "http"
+    url = f"{scheme}://127.0.0.1:{setup['ports']['public']}/hub/api{path}"
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"token {token or setup['operator_token']}"})
-    with urllib.request.urlopen(req, timeout=30) as r:
+        "Authorization": f"token {token or setup['operator_token']}", **(headers or {})})
+    context = None
+    if setup.get("ssl_cert"):  # our own hub on loopback: its certificate names another host
+        import ssl
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with urllib.request.urlopen(req, timeout=30, context=context) as r:
         return json.loads(r.read() or b"null")
+
+
+def _user_names(setup: dict) -> list[str]:
+    """Every user the hub knows, page by page."""
+    names, offset = [], 0
+    while True:
+        page = _api(setup, "GET", f"/users?offset={offset}&limit=200",
+                    headers={"Accept": "application/jupyterhub-pagination+json"})
+        names += [u["name"] for u in page["items"]]
+        if not page["_pagination"]["next"]:
+            return names
+        offset = page["_pagination"]["next"]["offset"]
+
+
+def roster(args) -> None:
+    """Apply an edited roster to the running hub: accounts, hub users and groups, gradebooks."""
+    state = Path(args.state).resolve()
+    setup_file = state / "hub" / "setup.json"
+    if not setup_file.exists() or not _alive(_pid(state / "hub" / "run.pid")):
+        raise SetupError(f"no hub is running from {state}: start it with `run.py up --roster FILE`")
+    setup = json.loads(setup_file.read_text())
+    courses, names = load_roster(Path(args.roster))
+    if set(courses) != set(setup["courses"]):
+        raise SetupError("the roster adds or removes courses, which needs new services: "
+                         f"`run.py down --state {state}`, then `run.py up --roster {args.roster}`")
+    member_of, passwords = ensure_people(state, courses, setup)
+    setup.update(courses=courses, names=names, people=sorted(member_of), passwords=passwords,
+                 accounts=sorted(set(setup["accounts"]) | set(member_of)))
+    setup_file.write_text(json.dumps(setup, indent=1))
+    setup_file.chmod(0o600)
+    sync_hub(setup)
+    enrol(courses, names, setup["services"])
+    say(f"roster applied: {len(member_of)} people in {len(courses)} course(s) "
+        f"(passwords: {state}/hub/passwords.txt)")
 
 
 def status(args) -> None:
@@ -541,8 +743,10 @@ def status(args) -> None:
 
 def token(args) -> None:
     setup = json.loads((Path(args.state).resolve() / "hub" / "setup.json").read_text())
-    reply = _api(setup, "POST", f"/users/{args.user}/tokens",
-                 {"note": "run.py token", "expires_in": args.expires})
+    body = {"note": "run.py token", "expires_in": args.expires}
+    if args.scope:  # e.g. access:services!service=grade-<course>: that service and nothing else
+        body["scopes"] = args.scope
+    reply = _api(setup, "POST", f"/users/{args.user}/tokens", body)
     print(reply["token"])
 
 
@@ -564,12 +768,25 @@ def main(argv=None) -> int:
     p.set_defaults(func=up)
     p = sub.add_parser("down", help="stop everything this hub started")
     p.add_argument("--purge", action="store_true",
-                   help="also delete the accounts, groups and the state folder")
+                   help="also delete the accounts, groups and the state folder, after a pg_dump "
+                        "of every gradebook and a confirmation")
+    p.add_argument("--yes", action="store_true",
+                   help="with --purge: do not ask (for scripts; without a terminal it is required)")
+    p.add_argument("--backups", default=None,
+                   help="with --purge: where the gradebooks' dumps go, in a folder named by the "
+                        "time (default STATE-backups/, e.g. /srv/reciprocity-hub-backups/)")
     p.set_defaults(func=down)
     sub.add_parser("status", help="is it running, who is in which course").set_defaults(func=status)
-    p = sub.add_parser("token", help="print a new API token for USER")
+    p = sub.add_parser("roster", help="apply an edited roster to the running hub (people, names, "
+                                      "groups, gradebooks; not new courses)")
+    p.add_argument("--roster", default=str(HERE / "roster.toml"))
+    p.set_defaults(func=roster)
+    p = sub.add_parser("token", help="print a new, short-lived API token for USER")
     p.add_argument("user")
     p.add_argument("--expires", type=int, default=3600, help="seconds (default 3600)")
+    p.add_argument("--scope", action="append", default=None,
+                   help="limit the token to this scope (repeat for more), e.g. "
+                        "access:services!service=grade-COURSE; default: all of USER's rights")
     p.set_defaults(func=token)
     args = parser.parse_args(argv)
     try:

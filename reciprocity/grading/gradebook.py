@@ -1,22 +1,31 @@
-"""The gradebook: its URL, a lab's place in it, a student's score, and PostgreSQL's programs.
+"""The gradebook: its URL, a lab's place in it, the roster, scores, pending hand grades, PostgreSQL.
 
-The gradebook is nbgrader's: SQLite (``gradebook.db`` in the course) or
-PostgreSQL (``--db postgresql://...``). Parallel workers share it; SQLite
-URLs get a lock timeout so that they wait for each other's short writes.
+The gradebook is nbgrader's: the course's ``c.CourseDirectory.db_url``
+(SQLite, ``gradebook.db`` in the course, unless the configuration names
+another, such as PostgreSQL on the hub) or the URL given on the command line.
+Parallel workers share it; SQLite URLs get a lock timeout so that they wait
+for each other's short writes. Reading a gradebook (exports) never creates
+one: ``existing_gradebook`` refuses a SQLite file that is not there.
 """
 from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from . import nbgrader_cli
 from .course import Course
 
-__all__ = ["SQLITE_LOCK_TIMEOUT", "gradebook_url", "ensure_assignment", "submission_score", "pg_bin"]
+__all__ = ["SQLITE_LOCK_TIMEOUT", "GradebookUnavailable", "PendingGrade", "gradebook_url",
+           "existing_gradebook", "ensure_assignment", "submission_score", "graded_timestamps",
+           "pending_manual_grades", "enrol_students", "pg_bin"]
 
 # seconds a writer waits for SQLite's lock while other workers write (the default is 5)
 SQLITE_LOCK_TIMEOUT = 120
@@ -31,18 +40,83 @@ def _alembic_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join(filter(None, [bindir, path]))
 
 
-def gradebook_url(course_dir: str | Path, db_url: str | None = None) -> str:
-    """The gradebook URL used for ``course_dir``: ``db_url``, or the course's SQLite file.
+class GradebookUnavailable(RuntimeError):
+    """The gradebook cannot be read; the message says why and what to do."""
 
-    SQLite URLs get a lock timeout of ``SQLITE_LOCK_TIMEOUT`` seconds (unless
-    they set one), so that parallel workers wait for each other's short writes
-    instead of failing with "database is locked".
+
+@dataclass(frozen=True)
+class PendingGrade:
+    """An answer that waits for a hand grade: whose, in which notebook, which cell."""
+
+    student: str
+    notebook: str
+    cell: str
+    submission_notebook_id: str  # the formgrader's page for it: formgrader/submission/<id>
+
+
+def gradebook_url(course_dir: str | Path, db_url: str | None = None) -> str:
+    """The gradebook URL used for ``course_dir``: ``db_url``, else the course's configured one.
+
+    The configured URL is nbgrader's answer for the course
+    (``c.CourseDirectory.db_url`` in its ``nbgrader_config.py``, by default
+    ``sqlite:///COURSE_DIR/gradebook.db``). SQLite URLs get a lock timeout of
+    ``SQLITE_LOCK_TIMEOUT`` seconds (unless they set one), so that parallel
+    workers wait for each other's short writes instead of failing with
+    "database is locked".
     """
     _alembic_on_path()
-    db = db_url or f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    db = db_url or Course.load(course_dir).coursedir.db_url
     if db.startswith("sqlite:") and "timeout=" not in db:
         db += ("&" if "?" in db else "?") + f"timeout={SQLITE_LOCK_TIMEOUT}"
     return db
+
+
+def _sqlite_file(db_url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if not db_url.startswith("sqlite:"):
+        return None
+    path = db_url.split("///", 1)[1].split("?", 1)[0] if "///" in db_url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def existing_gradebook(db_url: str, lab: str | None = None) -> str:
+    """``db_url`` if it names a gradebook that exists (and holds ``lab``); else ``GradebookUnavailable``.
+
+    Opening a SQLite URL creates the file, so a mistyped course folder or a
+    missing ``--db`` would leave a new, empty gradebook behind and export
+    nothing. Readers call this first: it refuses a missing SQLite file, a
+    database it cannot reach, and a gradebook without the lab, each with
+    the fix.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    shown = _redacted(db_url)
+    file = _sqlite_file(db_url)
+    if file is not None and not file.is_file():
+        raise GradebookUnavailable(
+            f"there is no gradebook at {file}. Grade the lab first (python -m "
+            "reciprocity.grading LAB), or point at the course's gradebook: run from the course "
+            "folder (--course-dir), set c.CourseDirectory.db_url in its nbgrader_config.py, or "
+            "give --db URL.")
+    try:
+        with Gradebook(db_url) as gb:
+            if lab is not None:
+                gb.find_assignment(lab)
+    except MissingEntry:
+        raise GradebookUnavailable(
+            f"the gradebook {shown} has no lab {lab!r}: grade it first, or check that this is "
+            "the course's gradebook (c.CourseDirectory.db_url, or --db)") from None
+    except Exception as err:  # sqlalchemy's errors: server down, no permission, bad URL
+        raise GradebookUnavailable(
+            f"cannot open the gradebook {shown}: {type(err).__name__}: {str(err).splitlines()[0]}. "
+            "Check that the database server is running and that this account may connect "
+            "(on the hub: the course's grader account, or root)") from err
+    return db_url
+
+
+def _redacted(db_url: str) -> str:
+    """The URL without a password, for messages."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", db_url)
 
 
 def submission_score(db_url: str, lab: str, student: str) -> tuple[float, float] | None:
@@ -55,6 +129,82 @@ def submission_score(db_url: str, lab: str, student: str) -> tuple[float, float]
         except MissingEntry:
             return None
         return float(sub.score), float(sub.max_score)
+
+
+def graded_timestamps(db_url: str, lab: str) -> dict[str, datetime | None]:
+    """Student id -> the submission time the gradebook holds for ``lab`` (what was graded)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            assignment = gb.find_assignment(lab)
+        except MissingEntry:
+            return {}
+        return {sub.student_id: sub.timestamp for sub in assignment.submissions}
+
+
+def pending_manual_grades(db_url: str, lab: str) -> list[PendingGrade]:
+    """Every answer of ``lab`` that still needs a hand grade, by student, notebook and cell.
+
+    nbgrader marks a written answer "needs manual grade" when autograding it,
+    and clears the mark when a grader scores it in the formgrader. Feedback
+    generated while any mark remains would show those answers without their
+    score or comment.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    pending = []
+    with Gradebook(db_url) as gb:
+        try:
+            assignment = gb.find_assignment(lab)
+        except MissingEntry:
+            return []
+        for sub in sorted(assignment.submissions, key=lambda s: s.student_id):
+            for nb in sorted(sub.notebooks, key=lambda n: n.name):
+                for grade in sorted(nb.grades, key=lambda g: g.name):
+                    if grade.needs_manual_grade:
+                        pending.append(PendingGrade(sub.student_id, nb.name, grade.name, nb.id))
+    return pending
+
+
+def enrol_students(db_url: str, course_id: str, students: Mapping[str, Mapping[str, str]] | Iterable[str]
+                   ) -> int:
+    """Add every student (id -> ``first_name``, ``last_name``, ``email``, ``lms_user_id``) to the gradebook.
+
+    Students already there get the names given; a student given without a
+    name keeps the one the gradebook has, or is listed under their id (last
+    name), so that no list shows "None, None". Students who never submit then
+    appear in the formgrader and in every export (0 in grades.csv, an empty
+    cell in canvas.csv). Returns the number of students written.
+
+    Example
+    -------
+    >>> enrol_students("sqlite:///gradebook.db", "course", {"ann": {"first_name": "Ann",
+    ...                "last_name": "Lee"}})                  # doctest: +SKIP
+    1
+    """
+    from nbgrader.api import Gradebook
+
+    _alembic_on_path()  # a new gradebook is stamped with its schema version by alembic
+    fields = ("first_name", "last_name", "email", "lms_user_id")
+    people = students if isinstance(students, Mapping) else {sid: {} for sid in students}
+    with Gradebook(db_url, course_id=course_id or "default_course") as gb:
+        for sid, info in sorted(people.items()):
+            given = {k: str(v) for k, v in (info or {}).items() if k in fields and v not in (None, "")}
+            if not (given.get("first_name") or given.get("last_name")) and not _has_name(gb, sid):
+                given.update(first_name="", last_name=sid)
+            gb.update_or_create_student(sid, **given)
+    return len(people)
+
+
+def _has_name(gb, student: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    try:
+        known = gb.find_student(student)
+    except MissingEntry:
+        return False
+    return bool(known.first_name or known.last_name)
 
 
 def ensure_assignment(course: Course, lab: str, db_url: str, timeout: float) -> str:

@@ -1,7 +1,9 @@
-"""The course on JupyterHub, end to end: ``deploy/hub/run.py`` started, a class driven over REST.
+"""The course on JupyterHub, end to end: ``deploy/hub/run.py`` started, a term run from the browser.
 
 One hub (``run.py up``, loopback only) serves two courses, ``reciprocity-a``
-and ``reciprocity-b``. Over the hub's REST API and the servers' own APIs:
+and ``reciprocity-b``; the roster gives every student a name, and one
+student of course A never submits. Over the hub's REST API and the servers'
+own APIs:
 
 * the instructor of course A generates and releases the ``outreach`` lab
   through the course's formgrader service;
@@ -10,26 +12,43 @@ and ``reciprocity-b``. Over the hub's REST API and the servers' own APIs:
   contents API and submit it: 8 copy the model answers from ``solutions/``,
   6 copy them with three mistakes, 5 hand in the lab as released, and one is
   hostile (from a kernel in their server: reads other people's files, the
-  exchange, the solutions, the gradebook, the hub's secrets; forges a
-  submission in another student's name; leaves a process behind);
-* the instructor asks the course's grading service to collect and grade
-  (``python -m reciprocity.grading``, sandboxed, 2 at a time), then releases
-  feedback through the formgrader; students fetch it;
-* the scores are read back from the course's PostgreSQL gradebook;
-* a person without an account cannot log in, a course-B student cannot fetch
-  or read course A's lab, a course-A TA reaches course A's formgrader but not
-  course B's, and students reach neither;
-* ``run.py down`` leaves no process and no listening port behind.
+  exchange, the solutions, the gradebook, the hub's secrets, lists who else
+  is on the hub; forges a submission in another student's name; leaves a
+  process behind);
 
-Needs root (it creates local accounts), PostgreSQL's server binaries, Node.js
-and bubblewrap: without them the test skips with one line locally and fails
-in CI (``CI=true``).
+then, in Chromium, as a person would:
+
+* a teaching assistant logs in through the hub's login form, opens the
+  course's grading page (the OAuth flow, no token), presses *Grade* and
+  watches the job finish in the job log; a second press while it runs is
+  refused with the reason;
+* *Generate and release feedback* is refused, listing the written answers
+  that wait for a hand grade; the TA grades them in the formgrader (its API),
+  presses again, and the feedback (with the hand grades and a comment) is
+  released; students fetch it;
+* a student added to the roster later (``run.py roster``) and the student who
+  never submitted appear, with their names and 0, in the export the TA
+  downloads from the page, which reads the PostgreSQL gradebook; the page
+  passes axe at 390 and 1280 px, light and dark;
+* a student is refused the page and cannot list usernames; the instructor
+  sees the course's students' servers in ``/hub/admin`` and nobody else's;
+* terminals have the course's Python on ``PATH``; the grading command run in
+  the grader's terminal exports from PostgreSQL too;
+* ``run.py down`` leaves no process and no listening port behind, and
+  ``down --purge`` refuses without a confirmation, then dumps every gradebook
+  before deleting.
+
+Needs root (it creates local accounts), PostgreSQL's server binaries, Node.js,
+bubblewrap and Chromium: without them the test skips with one line locally
+and fails in CI (``CI=true``).
 """
 from __future__ import annotations
 
 import asyncio
 import copy
+import csv
 import importlib.util
+import io
 import json
 import os
 import pwd
@@ -49,6 +68,7 @@ import nbformat
 import pytest
 
 from tests.support.common import ARTIFACTS, IN_CI, ROOT
+from tests.support.site_checks import LAPTOP, PHONE, axe_violations, small_targets
 
 pytestmark = pytest.mark.hub
 
@@ -58,20 +78,33 @@ A, B = "reciprocity-a", "reciprocity-b"
 # account names carry a tag of this run, so two runs on one machine never share accounts
 P = "h" + "".join(random.choices(string.ascii_lowercase, k=3))
 STUDENTS = [f"{P}-s{i:02d}" for i in range(1, 21)]
+NOSHOW, LATE = f"{P}-s21", f"{P}-s22"  # never submits; joins the roster after the start
 PROF_A, TA_A, PROF_B, TA_B, STUDENT_B = (f"{P}-prof-a", f"{P}-ta-a", f"{P}-prof-b", f"{P}-ta-b",
                                          f"{P}-b01")
 RIGHT, PARTIAL, BLANK, HOSTILE = STUDENTS[:8], STUDENTS[8:14], STUDENTS[14:19], STUDENTS[19]
-ROSTER = f"""
+NAMES = {s: (f"Ada{i:02d}", f"Byron{i:02d}") for i, s in enumerate(STUDENTS, 1)}
+NAMES.update({NOSHOW: ("Zoë", "Ødegård"), LATE: ("Late", "Comer")})
+
+
+def _roster(a_students: list[str]) -> str:
+    people = "\n".join(f'"{s}" = {{ first_name = "{f}", last_name = "{last}" }}'
+                       for s, (f, last) in NAMES.items())
+    return f"""
 [courses.{A}]
 instructors = ["{PROF_A}"]
 tas = ["{TA_A}"]
-students = {json.dumps(STUDENTS)}
+students = {json.dumps(a_students)}
 
 [courses.{B}]
 instructors = ["{PROF_B}"]
 tas = ["{TA_B}"]
 students = ["{STUDENT_B}"]
+
+[people]
+{people}
 """
+
+
 # three wrong answers (appended to the model answer) and the test cells they fail
 MISTAKES = {
     "n_per_arm_answer": ("def n_per_arm(p_control, p_treatment, power=0.8, alpha=0.05):\n"
@@ -79,8 +112,9 @@ MISTAKES = {
     "difference_answer": "newcombe_ci = (difference - 0.12, difference + 0.12)",
     "fisher_answer": "fisher_p = fisher_p / 2  # one-sided",
 }
-MISTAKES_FAIL = ["test_n_per_arm_hidden", "test_newcombe", "test_fisher"]
+MISTAKES_FAIL = ["test_n_per_arm_visible", "test_n_per_arm_hidden", "test_newcombe", "test_fisher"]
 SPAWN_AT_ONCE = 4
+TA_COMMENT = "Name the confounder you would measure first."
 
 
 def _load_run():
@@ -101,6 +135,12 @@ if MISSING and not IN_CI:  # one line for the whole module; in CI the fixture fa
     pytest.skip("hub test skipped: " + "; ".join(MISSING), allow_module_level=True)
 
 
+def _in_thread(coroutine):
+    """Run a coroutine to its end in a thread of its own (Playwright's sync API owns this one's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 # ------------------------------------------------------------------------------ clients
 class Hub:
     """The running hub: its setup (ports, tokens, roster) and REST helpers."""
@@ -111,8 +151,10 @@ class Hub:
         self.state = state
         self.setup = json.loads((state / "hub" / "setup.json").read_text())
         self.base = f"http://127.0.0.1:{self.setup['ports']['public']}"
+        self.grading = f"{self.base}/services/grade-{A}/"
         self.http = requests.Session()
         self.tokens: dict[str, str] = {}
+        self.seen: dict[str, object] = {}  # what the browser steps observed, for the tests
 
     def token(self, user: str) -> str:
         if user not in self.tokens:
@@ -122,6 +164,13 @@ class Hub:
             assert r.status_code == 201, r.text
             self.tokens[user] = r.json()["token"]
         return self.tokens[user]
+
+    def password(self, user: str) -> str:
+        for line in (self.state / "hub" / "passwords.txt").read_text().splitlines():
+            name, password = line.split(" ", 1)
+            if name == user:
+                return password
+        raise KeyError(user)
 
     @staticmethod
     def auth(token: str) -> dict:
@@ -136,7 +185,7 @@ class Hub:
 
     def start_server(self, user: str) -> None:
         r = self.request("POST", user, f"/hub/api/users/{user}/server")
-        assert r.status_code in (201, 202), r.text
+        assert r.status_code in (201, 202, 400), r.text  # 400: already running
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             model = self.request("GET", user, f"/hub/api/users/{user}").json()
@@ -155,8 +204,13 @@ class Hub:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def formgrader(self, user: str, method: str, path: str, course: str = A):
-        return self.request(method, user, f"/services/{course}/formgrader/api/{path}")
+    def formgrader(self, user: str, method: str, path: str, course: str = A, **kw):
+        return self.request(method, user, f"/services/{course}/formgrader/api/{path}", **kw)
+
+    def job(self, job_id: str) -> dict:
+        r = self.request("GET", TA_A, f"/services/grade-{A}/api/jobs/{job_id}")
+        assert r.status_code == 200, r.text
+        return r.json()
 
     def run_code(self, user: str, code: str, timeout: float = 60) -> str:
         """Run code in a new kernel of the user's server (websocket), return its output."""
@@ -164,11 +218,23 @@ class Hub:
         assert r.status_code == 201, r.text
         kernel = r.json()["id"]
         try:
-            return asyncio.run(_execute(
+            return _in_thread(_execute(
                 f"ws://127.0.0.1:{self.setup['ports']['public']}/user/{user}/api/kernels/{kernel}/channels",
                 self.token(user), code, timeout))
         finally:
             self.request("DELETE", user, f"/user/{user}/api/kernels/{kernel}")
+
+    def terminal(self, user: str, server: str, command: str, timeout: float = 120) -> str:
+        """Type ``command`` in a new terminal of a server (``/user/NAME/`` or ``/services/C/``)."""
+        r = self.request("POST", user, f"{server}api/terminals")
+        assert r.status_code == 200, r.text
+        name = r.json()["name"]
+        try:
+            return _in_thread(_type_in_terminal(
+                f"ws://127.0.0.1:{self.setup['ports']['public']}{server}terminals/websocket/{name}",
+                self.token(user), command, timeout))
+        finally:
+            self.request("DELETE", user, f"{server}api/terminals/{name}")
 
 
 async def _execute(url: str, token: str, code: str, timeout: float) -> str:
@@ -203,6 +269,25 @@ async def _execute(url: str, token: str, code: str, timeout: float) -> str:
     return "".join(out)
 
 
+async def _type_in_terminal(url: str, token: str, command: str, timeout: float) -> str:
+    """What a terminal prints for ``command``, up to a marker the shell prints after it."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    conn = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
+    marker = uuid.uuid4().hex[:8]
+    conn.write_message(json.dumps(["stdin", f"{command}; echo DONE-$((0x{marker}))\r"]))
+    done, out = f"DONE-{int(marker, 16)}", ""
+    try:
+        while done not in out:
+            msg = json.loads(await asyncio.wait_for(conn.read_message(), timeout))
+            if msg[0] == "stdout":
+                out += msg[1]
+    finally:
+        conn.close()
+    return out
+
+
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def run_module():
@@ -216,7 +301,7 @@ def hub(run_module, tmp_path_factory):
     # students' servers read the state folder: not under pytest's private tmp (0700)
     state = Path(tempfile.mkdtemp(prefix="reciprocity-hub-", dir="/tmp"))
     roster = state.with_suffix(".toml")
-    roster.write_text(ROSTER)
+    roster.write_text(_roster([*STUDENTS, NOSHOW]))
     started = time.monotonic()
     up = subprocess.run([sys.executable, str(RUN), "--state", str(state), "up", "--roster",
                          str(roster), "--port", "0", "--grading-jobs", "2"],
@@ -224,20 +309,23 @@ def hub(run_module, tmp_path_factory):
     try:
         assert up.returncode == 0, up.stdout + up.stderr
         hub = Hub(state)
+        hub.roster = roster
         hub.timings = {"up": time.monotonic() - started}
         yield hub
     finally:
         if (state / "hub" / "hub.log").exists():  # kept for CI's artifacts
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copy(state / "hub" / "hub.log", ARTIFACTS / "hub.log")
-        _down(state, purge=True)
+        if state.exists():  # a test stopped before the purge test ran
+            _down(state, "--purge", "--yes", "--backups", str(state.with_suffix(".backups")))
+        shutil.rmtree(state.with_suffix(".backups"), ignore_errors=True)
         roster.unlink(missing_ok=True)
         assert not state.exists()
 
 
-def _down(state: Path, purge: bool):
-    args = [sys.executable, str(RUN), "--state", str(state), "down"] + (["--purge"] if purge else [])
-    return subprocess.run(args, capture_output=True, text=True, timeout=180)
+def _down(state: Path, *options: str):
+    return subprocess.run([sys.executable, str(RUN), "--state", str(state), "down", *options],
+                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
 
 
 def _answers(source, release, scenario: str):
@@ -265,6 +353,7 @@ except Exception as err:
 HOSTILE_SESSION = '''
 import json, os, shutil, subprocess, requests, psycopg
 S, A, B, VICTIM = {state!r}, {a!r}, {b!r}, {victim!r}
+API = os.environ["JUPYTERHUB_API_URL"]
 report = {{}}
 def attempt(name, action):
     try:
@@ -285,12 +374,19 @@ attempt("solutions", lambda: open(f"{{S}}/homes/grader-{{A}}/{{A}}/solutions/out
 attempt("hub_secrets", lambda: open(f"{{S}}/hub/setup.json").read())
 attempt("passwords", lambda: open(f"{{S}}/hub/passwords.txt").read())
 attempt("other_course_exchange", lambda: os.listdir(f"{{S}}/exchange/{{B}}"))
+attempt("grading_job_log", lambda: open(f"{{S}}/grading/{{A}}.json").read())
+# who else is here: the hub's user list, another user, a course group, the homes folder
+attempt("list_users", lambda: hub_get(API + "/users"))
+attempt("read_other_user", lambda: hub_get(API + "/users/" + VICTIM))
+attempt("read_course_group", lambda: hub_get(API + f"/groups/nbgrader-{{A}}"))
+attempt("list_homes", lambda: os.listdir(f"{{S}}/homes"))
 for role in ("grader-" + A, "postgres", "jupyterhub"):
     db = {{"postgres": "postgres", "jupyterhub": "jupyterhub"}}.get(role, "gradebook_" + A.replace("-", "_"))
-    attempt("db_as_" + role, lambda: psycopg.connect(host=f"{{S}}/pg/run", user=role, dbname=db).execute("select 1").fetchone())
+    attempt("db_as_" + role,
+            lambda: psycopg.connect(host=f"{{S}}/pg/run", user=role, dbname=db).execute("select 1").fetchone())
 attempt("formgrader_with_server_token", lambda: hub_get({base!r} + f"/services/{{A}}/formgrader/api/assignments"))
 attempt("grading_service_with_server_token", lambda: hub_get({base!r} + f"/services/grade-{{A}}/api/jobs"))
-attempt("join_formgrade_group", lambda: requests.post(os.environ["JUPYTERHUB_API_URL"] + f"/groups/formgrade-{{A}}/users",
+attempt("join_formgrade_group", lambda: requests.post(API + f"/groups/formgrade-{{A}}/users",
         json={{"users": [os.environ["JUPYTERHUB_USER"]]}},
         headers={{"Authorization": "token " + os.environ["JUPYTERHUB_API_TOKEN"]}}).raise_for_status())
 # a submission in the victim's name, dated far in the future so that collect would prefer it
@@ -317,7 +413,9 @@ def released(hub):
     source = nbformat.read(ROOT / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
     points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
               for c in source.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
-    return source, points
+    memos = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
+             for c in source.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")}
+    return source, points, memos
 
 
 def _student(hub, source, student: str) -> dict:
@@ -350,37 +448,172 @@ def _student(hub, source, student: str) -> dict:
 
 @pytest.fixture(scope="module")
 def submitted(hub, released):
-    source, _ = released
+    source = released[0]
     started = time.monotonic()
     # the hostile student last, once their victim (RIGHT[0]) has fetched the lab
     with ThreadPoolExecutor(SPAWN_AT_ONCE) as pool:
-        results = dict(zip(STUDENTS[:-1], pool.map(lambda s: _student(hub, source, s), STUDENTS[:-1])))
+        results = dict(zip(STUDENTS[:-1], pool.map(lambda s: _student(hub, source, s), STUDENTS[:-1]), strict=False))
     results[HOSTILE] = _student(hub, source, HOSTILE)
     hub.timings["students"] = time.monotonic() - started
     return results
 
 
+def _login(browser, hub: Hub, user: str, next_path: str, device: dict = LAPTOP):
+    """A browser context of ``user``, logged in through the hub's login form, at ``next_path``."""
+    context = browser.new_context(**device, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{hub.base}/hub/login?next={next_path}")
+    page.fill("#username_input", user)
+    page.fill("#password_input", hub.password(user))
+    with page.expect_navigation():
+        page.click("#login_submit")
+    return page
+
+
 @pytest.fixture(scope="module")
-def graded(hub, submitted):
+def staff_page(browser, hub):
+    """The TA of course A on the grading page, opened from the hub's Services menu (then OAuth)."""
+    page = _login(browser, hub, TA_A, "/hub/home")
+    page.get_by_role("button", name="Services").click()
+    page.get_by_role("link", name=f"grade-{A}", exact=True).click()
+    page.wait_for_url(hub.grading)
+    page.get_by_role("heading", name=f"Grading: {A}").wait_for()
+    yield page
+    page.context.close()
+
+
+def _wait_for_outcome(page, words: str, timeout_s: float) -> str:
+    """The status line once a job has ended (the page's script updates it then); it must say ``words``."""
+    from playwright.sync_api import expect
+
+    status = page.locator("#status")
+    expect(status).to_have_text(re.compile(r"” (finished|failed|refused): "), timeout=timeout_s * 1000)
+    text = status.inner_text()
+    assert words in text, text
+    return text
+
+
+@pytest.fixture(scope="module")
+def graded(hub, submitted, staff_page):
+    """The TA presses Grade; a second press (Export) while it runs is refused; the job finishes."""
+    page = staff_page
     started = time.monotonic()
-    r = hub.request("POST", PROF_A, f"/services/grade-{A}/api/labs/{LAB}/grade")
-    assert r.status_code == 202, r.text
-    job_id = r.json()["id"]
-    deadline = time.monotonic() + 600  # about a minute alone on 2 cores; CI runs other tests too
-    while time.monotonic() < deadline:
-        job = hub.request("GET", PROF_A, f"/services/grade-{A}/api/jobs/{job_id}").json()
-        if job["state"] != "running":
-            break
-        time.sleep(1)
+    page.get_by_role("button", name=f"Grade {LAB}").click()
+    page.wait_for_url(re.compile(r"\?job=[0-9a-f]+"))
+    job_id = re.search(r"job=([0-9a-f]+)", page.url).group(1)
+    hub.seen["started"] = page.locator("#status").inner_text()
+    page.get_by_role("button", name=f"Export grades for {LAB}").click()
+    page.wait_for_url(re.compile(r"\?busy=[0-9a-f]+"))
+    hub.seen["busy"] = page.locator("#status").inner_text()
+    hub.seen["jobs_after_busy"] = [j["action"] for j in hub.request(
+        "GET", TA_A, f"/services/grade-{A}/api/jobs").json()]
+    # about a minute alone on 2 cores; CI runs other tests too
+    hub.seen["finished"] = _wait_for_outcome(page, "finished", 600)
+    hub.seen["grade_log_entry"] = page.locator(f"#job-{job_id}").inner_text()
+    job = hub.job(job_id)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "hub-grading.log").write_text(job["log"])
     assert job["state"] == "done", job["log"][-4000:]
     hub.timings["grade"] = time.monotonic() - started
-    started = time.monotonic()
-    r = hub.formgrader(PROF_A, "POST", f"assignment/{LAB}/release_feedback")
-    assert r.status_code == 200 and r.json()["success"], r.text[-3000:]
-    hub.timings["release_feedback"] = time.monotonic() - started
     return job
+
+
+def _hand_grade(hub: Hub, memos: dict) -> int:
+    """The TA scores every written answer waiting for a hand grade, through the formgrader's API.
+
+    Full marks, except one point off RIGHT[0]'s first memo, with a comment; the number graded.
+    """
+    r = hub.formgrader(TA_A, "GET", f"submitted_notebooks/{LAB}/{LAB}")
+    assert r.status_code == 200, r.text
+    graded = 0
+    for notebook in r.json():
+        if not notebook["needs_manual_grade"]:
+            continue
+        grades = hub.formgrader(TA_A, "GET", "grades", params={"submission_id": notebook["id"]}).json()
+        for grade in grades:
+            if not grade["needs_manual_grade"]:
+                continue
+            assert grade["name"] in memos, grade  # only the written answers wait for a person
+            docked = notebook["student"] == RIGHT[0] and grade["name"] == min(memos)
+            score = grade["max_score"] - (1 if docked else 0)
+            r = hub.formgrader(TA_A, "PUT", f"grade/{grade['id']}", json={"manual_score": score})
+            assert r.status_code == 200, r.text
+            graded += 1
+            if docked:
+                comments = hub.formgrader(TA_A, "GET", "comments",
+                                          params={"submission_id": notebook["id"]}).json()
+                comment = next(c for c in comments if c["name"] == grade["name"])
+                r = hub.formgrader(TA_A, "PUT", f"comment/{comment['id']}",
+                                   json={"manual_comment": TA_COMMENT})
+                assert r.status_code == 200, r.text
+    return graded
+
+
+@pytest.fixture(scope="module")
+def feedback_released(browser, hub, released, graded, staff_page):
+    """Release refused while memos wait for a hand grade; the TA grades them; release allowed."""
+    page = staff_page
+    memos = released[2]
+    started = time.monotonic()
+    page.get_by_role("button", name=f"Generate and release feedback for {LAB}").click()
+    hub.seen["refused"] = _wait_for_outcome(page, "refused", 120)
+    refusal = page.locator(f"#refusal-{LAB}")
+    hub.seen["pending_listed"] = refusal.locator("li").all_inner_texts()
+    hub.seen["pending_links"] = refusal.locator("li a").evaluate_all("els => els.map(e => e.href)")
+    opened = page.request.get(hub.seen["pending_links"][0])  # the formgrader's grading view
+    hub.seen["pending_link_opens"] = (opened.status, opened.url,  # the notebook, to grade
+                                      f"<title>{LAB}</title>" in opened.text())
+    # the page in its richest state (a refusal, the job log), on a phone and a laptop
+    for width, device in (("phone", PHONE), ("laptop", LAPTOP)):
+        check = _login(browser, hub, TA_A, f"/services/grade-{A}/", device)
+        try:
+            check.wait_for_url(hub.grading)
+            check.locator(f"#refusal-{LAB}").wait_for()
+            for scheme in ("light", "dark"):
+                check.emulate_media(color_scheme=scheme)
+                hub.seen[f"axe_{width}_{scheme}"] = axe_violations(check)
+            hub.seen[f"small_{width}"] = small_targets(check)
+            hub.seen[f"overflow_{width}"] = check.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        finally:
+            check.context.close()
+    hub.seen["hand_graded"] = _hand_grade(hub, memos)
+    page.get_by_role("button", name=f"Generate and release feedback for {LAB}").click()
+    hub.seen["released"] = _wait_for_outcome(page, "finished", 300)
+    hub.seen["refusal_after"] = page.locator(f"#refusal-{LAB}").count()
+    hub.timings["feedback"] = time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def late_enrolled(hub):
+    """A student added to the roster while the hub runs, with ``run.py roster``."""
+    hub.roster.write_text(_roster([*STUDENTS, NOSHOW, LATE]))
+    done = subprocess.run([sys.executable, str(RUN), "--state", str(hub.state), "roster",
+                           "--roster", str(hub.roster)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _download(region, page, link_name: str) -> str:
+    with page.expect_download() as download:
+        region.get_by_role("link", name=link_name, exact=True).click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def exported(hub, feedback_released, late_enrolled, staff_page):
+    """The TA exports from the page (Canvas title and id given) and downloads the files."""
+    page = staff_page
+    started = time.monotonic()
+    lab = page.get_by_role("region", name=f"Lab: {LAB}")
+    lab.get_by_label("Canvas assignment name (optional)").fill("Lab 1: Outreach")
+    lab.get_by_label("Canvas assignment id (optional, digits)").fill("4711")
+    lab.get_by_role("button", name=f"Export grades for {LAB}").click()
+    hub.seen["exported"] = _wait_for_outcome(page, "wrote grades.csv", 300)
+    lab = page.get_by_role("region", name=f"Lab: {LAB}")  # the page was refreshed
+    files = {name: _download(lab, page, name) for name in ("grades.csv", "canvas.csv")}
+    hub.timings["export"] = time.monotonic() - started
+    return files
 
 
 # -------------------------------------------------------------------------------- tests
@@ -421,33 +654,66 @@ def test_everything_listens_on_loopback_only(hub, run_module):
     assert postmaster not in listening  # PostgreSQL: a Unix socket only, no TCP
 
 
+def _login_status(hub, user, password) -> int:
+    import requests
+
+    s = requests.Session()
+    page = s.get(f"{hub.base}/hub/login").text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+    return s.post(f"{hub.base}/hub/login", allow_redirects=False,
+                  data={"username": user, "password": password, "_xsrf": xsrf}).status_code
+
+
 def test_login_needs_an_account_and_its_password(hub):
-    def login(user, password):
-        import requests
-
-        s = requests.Session()
-        page = s.get(f"{hub.base}/hub/login").text
-        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
-        return s.post(f"{hub.base}/hub/login", allow_redirects=False,
-                      data={"username": user, "password": password, "_xsrf": xsrf}).status_code
-
-    assert login(RIGHT[0], hub.setup["passwords"][RIGHT[0]]) == 302
-    assert login(f"{P}-outsider", "any password") == 403  # not enrolled: no account, no login
-    assert login(f"grader-{A}", "guess") == 403  # the grader account is not a person
+    assert _login_status(hub, RIGHT[0], hub.password(RIGHT[0])) == 302
+    assert _login_status(hub, f"{P}-outsider", "any password") == 403  # not enrolled
+    assert _login_status(hub, f"grader-{A}", "guess") == 403  # the grader account is not a person
     operator = hub.auth(hub.setup["operator_token"])
     assert hub.http.get(f"{hub.base}/hub/api/users/{P}-outsider", headers=operator).status_code == 404
     r = hub.http.post(f"{hub.base}/hub/api/users/{P}-outsider/tokens", headers=operator, json={})
     assert r.status_code in (403, 404)  # no token for someone the hub does not know
+    # tokens are short-lived: a day at most, and a day when no expiry is asked for
+    r = hub.http.post(f"{hub.base}/hub/api/users/{RIGHT[0]}/tokens", headers=operator,
+                      json={"expires_in": 30 * 24 * 3600})
+    assert r.status_code == 400, r.text
+    r = hub.http.post(f"{hub.base}/hub/api/users/{RIGHT[0]}/tokens", headers=operator, json={})
+    assert r.status_code == 201 and r.json()["expires_at"], r.text
+
+
+def test_every_student_is_in_the_gradebook_with_a_name(hub):
+    r = hub.formgrader(TA_A, "GET", "students")
+    assert r.status_code == 200, r.text
+    students = {s["id"]: (s["first_name"], s["last_name"]) for s in r.json()}
+    assert students == {s: NAMES[s] for s in [*STUDENTS, NOSHOW]}
+
+
+def test_terminals_have_the_course_environment(hub):
+    venv_bin = hub.setup["venv_bin"]
+    hub.start_server(STUDENTS[0])
+    for user, server in ((STUDENTS[0], f"/user/{STUDENTS[0]}/"), (TA_A, f"/services/{A}/")):
+        out = hub.terminal(user, server, "echo PY=$(command -v python) NB=$(command -v nbgrader)")
+        assert f"PY={venv_bin}/python NB={venv_bin}/nbgrader" in out, out
+
+
+def test_staff_grade_from_the_browser(hub, graded):
+    assert "started" in hub.seen["started"]
+    # the second press while the job ran started nothing and said why
+    assert "Nothing was started" in hub.seen["busy"] and "still running" in hub.seen["busy"]
+    assert f"Grade: {LAB}" in hub.seen["finished"] and "20 submission(s) graded" in hub.seen["finished"]
+    entry = hub.seen["grade_log_entry"]
+    assert "finished" in entry and f"By {TA_A}" in entry and "20 submission(s) graded" in entry
+    assert graded["by"] == TA_A and graded["options"] == {"regrade_all": False}
+    assert hub.seen["jobs_after_busy"] == ["grade"]  # the refused press left no job
 
 
 def test_students_submit_and_scores_land_in_postgresql(hub, released, submitted, graded):
     import psycopg
 
-    _, points = released
+    _, points, _ = released
     total = sum(points.values())
     expected = {s: total for s in RIGHT}
     expected.update({s: total - sum(points[t] for t in MISTAKES_FAIL) for s in PARTIAL})
-    expected.update({s: 0 for s in BLANK + [HOSTILE]})
+    expected.update({s: 0 for s in [*BLANK, HOSTILE]})
     status = {row["student"]: row for row in graded["status"]}
     assert set(status) == set(STUDENTS), graded["log"][-3000:]
     assert all(row["status"] == "graded" for row in status.values()), status
@@ -457,7 +723,7 @@ def test_students_submit_and_scores_land_in_postgresql(hub, released, submitted,
                          dbname=course["db_url"].split("@/")[1].split("?")[0]) as conn:
         rows = conn.execute("""
             SELECT sa.student_id,
-                   SUM(COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0))
+                   SUM(COALESCE(g.auto_score, 0) + COALESCE(g.extra_credit, 0))
             FROM submitted_assignment sa
             JOIN assignment a ON a.id = sa.assignment_id
             JOIN submitted_notebook sn ON sn.assignment_id = sa.id
@@ -474,7 +740,28 @@ def test_students_submit_and_scores_land_in_postgresql(hub, released, submitted,
     assert set(STUDENTS) <= hub_users
 
 
-def test_students_fetch_their_feedback(hub, graded):
+def test_feedback_is_refused_until_the_memos_are_graded(hub, released, feedback_released):
+    memos = released[2]
+    written = len(RIGHT + PARTIAL) * len(memos)  # every written answer of those who wrote one
+    assert f"not released: {written} answer(s) of {len(RIGHT + PARTIAL)} student(s)" in hub.seen["refused"]
+    listed = hub.seen["pending_listed"]
+    assert len(listed) == written and f"{RIGHT[0]}: {min(memos)}" in " ".join(listed)
+    assert all(f"/services/{A}/formgrader/submissions/" in link for link in hub.seen["pending_links"])
+    status, url, looks_right = hub.seen["pending_link_opens"]
+    assert status == 200 and "/formgrader/submissions/" in url and looks_right, (status, url)
+    assert hub.seen["hand_graded"] == written
+    assert "feedback generated and released for 20 graded submission(s)" in hub.seen["released"]
+    assert hub.seen["refusal_after"] == 0
+
+
+def test_grading_page_is_accessible_on_phones_and_laptops(hub, feedback_released):
+    for key in ("axe_phone_light", "axe_phone_dark", "axe_laptop_light", "axe_laptop_dark"):
+        assert hub.seen[key] == [], (key, hub.seen[key])
+    assert hub.seen["small_phone"] == [] and hub.seen["small_laptop"] == []
+    assert hub.seen["overflow_phone"] <= 0 and hub.seen["overflow_laptop"] <= 0
+
+
+def test_students_fetch_feedback_with_the_hand_grades(hub, feedback_released):
     def fetch(student):
         listing = hub.assignments(student, "fetch_feedback")
         assert listing["success"], listing
@@ -487,12 +774,103 @@ def test_students_fetch_their_feedback(hub, graded):
         return page.json()["content"]
 
     with ThreadPoolExecutor(SPAWN_AT_ONCE) as pool:
-        pages = dict(zip(STUDENTS, pool.map(fetch, STUDENTS)))
+        pages = dict(zip(STUDENTS, pool.map(fetch, STUDENTS), strict=False))
     for student, html in pages.items():
         assert "BEGIN HIDDEN TESTS" not in html, student
         assert "Score" in html or "score" in html, student
     # the hostile answer ran in the grading sandbox, where the solutions do not exist
     assert "SOLUTIONS-LEAKED" not in pages[HOSTILE] and "blocked: FileNotFoundError" in pages[HOSTILE]
+    # generated after the hand grading: the TA's comment is there
+    assert TA_COMMENT in pages[RIGHT[0]]
+    assert all(TA_COMMENT not in html for s, html in pages.items() if s != RIGHT[0])
+
+
+def test_a_student_added_to_the_roster_can_log_in_and_is_in_the_gradebook(hub, late_enrolled):
+    assert _login_status(hub, LATE, hub.password(LATE)) == 302
+    students = {s["id"]: (s["first_name"], s["last_name"])
+                for s in hub.formgrader(TA_A, "GET", "students").json()}
+    assert students[LATE] == NAMES[LATE]
+    members = hub.http.get(f"{hub.base}/hub/api/groups/nbgrader-{A}",
+                           headers=hub.auth(hub.setup["operator_token"])).json()["users"]
+    assert LATE in members
+
+
+def test_export_after_hand_grading_has_everyone_from_postgresql(hub, released, exported):
+    _, points, memos = released
+    code_total, memo_total = sum(points.values()), sum(memos.values())
+    grades = {row["student_id"]: row for row in csv.DictReader(io.StringIO(exported["grades.csv"]))}
+    assert set(grades) == set([*STUDENTS, NOSHOW, LATE])
+    # the hand grades are in: read from the PostgreSQL gradebook after the memos were graded
+    assert float(grades[RIGHT[0]]["score"]) == code_total + memo_total - 1
+    assert float(grades[RIGHT[1]]["score"]) == code_total + memo_total
+    for student in (NOSHOW, LATE):  # never submitted: 0, with their names
+        row = grades[student]
+        assert (row["first_name"], row["last_name"], float(row["score"])) == (*NAMES[student], 0.0)
+    canvas = list(csv.DictReader(io.StringIO(exported["canvas.csv"])))
+    column = "Lab 1: Outreach (4711)"
+    by_login = {row["SIS Login ID"]: row for row in canvas[1:]}
+    assert canvas[0]["Student"] == "Points Possible"
+    assert by_login[NOSHOW]["Student"] == "Ødegård, Zoë" and by_login[NOSHOW][column] == ""
+    assert by_login[RIGHT[1]][column] == f"{code_total + memo_total:g}"
+    assert "None" not in exported["grades.csv"] + exported["canvas.csv"]
+    assert not Path(hub.setup["services"][A]["course_dir"], "gradebook.db").exists()
+
+
+def test_the_page_refuses_a_form_post_without_its_xsrf_token(hub, exported, staff_page):
+    before = len(hub.request("GET", TA_A, f"/services/grade-{A}/api/jobs").json())
+    # what another site could make the TA's browser send: the TA's cookies, no token
+    forged = staff_page.request.post(f"{hub.grading}labs/{LAB}/export", form={"canvas_id": "1"},
+                                     max_redirects=0)
+    assert forged.status == 403
+    assert len(hub.request("GET", TA_A, f"/services/grade-{A}/api/jobs").json()) == before
+
+
+def test_the_grading_command_in_the_graders_terminal_reads_postgresql(hub, exported):
+    out = hub.terminal(TA_A, f"/services/{A}/",
+                       f"cd ~/{A} && python -m reciprocity.grading {LAB} --course-dir . "
+                       "--summary-only > /dev/null 2>&1; echo EXIT=$? DB=$(ls gradebook.db 2>&1)")
+    assert "EXIT=0" in out and "No such file" in out, out
+
+
+def test_students_are_refused_the_grading_page(browser, hub, graded):
+    page = _login(browser, hub, STUDENTS[0], f"/services/grade-{A}/")
+    try:
+        page.wait_for_load_state()
+        assert "You do not have permission" in page.content()
+        assert page.locator("form[action*='/grade']").count() == 0
+        # and the API, with the student's own token
+        assert hub.request("GET", STUDENTS[0], f"/services/grade-{A}/api/jobs").status_code == 403
+        r = hub.request("POST", STUDENTS[0], f"/services/grade-{A}/api/labs/{LAB}/grade")
+        assert r.status_code == 403
+    finally:
+        page.context.close()
+
+
+def test_students_cannot_list_usernames(hub, submitted):
+    report = submitted[HOSTILE]["report"]
+    for attempt in ("list_users", "read_other_user", "read_course_group", "list_homes"):
+        assert report[attempt].startswith("refused"), (attempt, report[attempt])
+    r = hub.request("GET", RIGHT[0], "/hub/api/users")
+    assert r.status_code == 403, r.text
+
+
+def test_instructors_see_and_restart_their_students_servers(browser, hub, submitted):
+    page = _login(browser, hub, PROF_A, "/hub/admin")
+    try:
+        page.wait_for_url(f"{hub.base}/hub/admin")
+        users = page.locator("table").first  # the list of users (each row holds details tables)
+        users.locator("tr", has_text=RIGHT[0]).first.get_by_role("button", name="Stop Server").wait_for()
+        table = users.inner_text()
+        assert TA_A not in table and STUDENT_B not in table and PROF_A not in table
+    finally:
+        page.context.close()
+    listed = {u["name"] for u in hub.request("GET", PROF_A, "/hub/api/users").json()}
+    assert listed == set([*STUDENTS, NOSHOW]) | ({LATE} & listed)
+    victim = BLANK[0]
+    assert hub.request("DELETE", PROF_B, f"/hub/api/users/{victim}/server").status_code in (403, 404)
+    assert hub.request("DELETE", PROF_A, f"/hub/api/users/{victim}/server").status_code in (202, 204)
+    assert hub.request("POST", PROF_A, f"/hub/api/users/{victim}/server").status_code in (201, 202)
+    assert hub.request("DELETE", PROF_A, f"/hub/api/users/{TA_A}/server").status_code in (403, 404)
 
 
 def test_hostile_student_reaches_nothing_of_others(submitted, graded):
@@ -533,11 +911,11 @@ def test_teaching_assistant_grades_only_their_course(hub, released):
     assert hub.request("GET", STUDENTS[0], f"/services/grade-{A}/api/jobs").status_code == 403
 
 
-def test_stack_stops_cleanly(hub, run_module, graded):
+def test_stack_stops_cleanly(hub, run_module, exported):
     uids = {pwd.getpwnam(name).pw_uid for name in hub.setup["accounts"]}
     assert run_module.ours(hub.state, uids)  # the hostile student's `sleep` among them
     started = time.monotonic()
-    down = _down(hub.state, purge=False)
+    down = _down(hub.state)
     hub.timings["down"] = time.monotonic() - started
     assert down.returncode == 0, down.stdout + down.stderr
     left = run_module.ours(hub.state, uids)
@@ -548,4 +926,23 @@ def test_stack_stops_cleanly(hub, run_module, graded):
              if int(a.rsplit(":", 1)[1]) in ports}
     assert not still, still
     assert not Path(hub.setup["pg"]["data"], "postmaster.pid").exists()
+
+
+def test_purge_asks_first_and_backs_up_every_gradebook(hub, tmp_path):
+    refused = _down(hub.state, "--purge")  # no terminal, no --yes
+    assert refused.returncode == 2 and "add --yes" in refused.stderr, refused.stderr
+    assert hub.state.exists() and pwd.getpwnam(TA_A)
+    backups = tmp_path / "backups"
+    purged = _down(hub.state, "--purge", "--yes", "--backups", str(backups))
+    assert purged.returncode == 0, purged.stdout + purged.stderr
+    (folder,) = backups.iterdir()  # one folder, named by the time
+    assert str(folder) in purged.stdout
+    dumps = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
+    assert set(dumps) == {"gradebook_reciprocity_a.sql", "gradebook_reciprocity_b.sql"}
+    dump = dumps["gradebook_reciprocity_a.sql"]
+    assert "CREATE TABLE public.grade" in dump and "Ødegård" in dump and TA_COMMENT in dump
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert not hub.state.exists()
+    with pytest.raises(KeyError):
+        pwd.getpwnam(TA_A)
     print("hub timings (s):", {k: round(v, 1) for k, v in hub.timings.items()})

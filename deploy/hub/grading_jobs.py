@@ -1,0 +1,385 @@
+"""The jobs of one course's grading service: grade, release feedback, export; one at a time, logged.
+
+The service (``grading_service.py``) runs as root because one step needs it:
+setting aside inbound submissions that a student wrote in someone else's
+name (they are owned by the writer, and only root can move them). Every
+other step runs as the course's grader account ``grader-<course>``, the
+account that owns the course directory and that its instructors and TAs
+already work as in the formgrader:
+
+* **grade**: set forged submissions aside, ``nbgrader collect LAB --update``,
+  then ``python -m reciprocity.grading LAB --no-feedback`` (each student's
+  kernel in the sandbox, which the grader account enters through a user
+  namespace), new and changed submissions only unless asked to regrade all;
+* **feedback**: refused while any answer of the lab waits for a hand grade
+  (the gradebook knows which); else ``nbgrader generate_feedback --force``
+  (so hand grades and comments are in it) and ``nbgrader release_feedback``;
+* **export**: ``python -m reciprocity.grading LAB --summary-only`` (grades.csv,
+  canvas.csv, summary), from the course's configured gradebook.
+
+Root never runs code from the course directory (its ``nbgrader_config.py``
+and anything on ``python -m``'s path belong to the grader account) and reads
+files there only through ``open_course_file``, which follows no links. The
+job log (what ran, when, for whom, the outcome and the output) is kept in
+``STATE/grading/<course>.json``, readable by root only.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import pwd
+import re
+import stat
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+LAB = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REPORT_FILES = ("grades.csv", "canvas.csv", "summary.csv", "summary.png", "status.csv")
+ACTIONS = {"grade": "Grade", "feedback": "Generate and release feedback", "export": "Export"}
+LOG_LIMIT = 200_000  # characters of output kept per job
+JOBS_KEPT = 200
+
+
+class Course:
+    """One course as the service sees it, from the hub's ``setup.json`` (written by ``run.py up``)."""
+
+    def __init__(self, state: Path, name: str):
+        setup = json.loads((state / "hub" / "setup.json").read_text())
+        info = setup["services"][name]
+        self.name, self.state = name, state
+        self.dir = Path(info["course_dir"])
+        self.db_url = info["db_url"]  # the URL run.py wrote into the course's nbgrader_config.py
+        self.grader = pwd.getpwnam(f"grader-{name}")
+        self.homes = state / "homes"
+        self.exchange = Path(setup["exchange"])
+        self.quarantine = state / "quarantine" / name
+        self.venv_bin = setup["venv_bin"]
+        self.grading_jobs = str(setup.get("grading_jobs", 2))
+        self.sandbox = setup.get("sandbox", True)
+        self.log_file = state / "grading" / f"{name}.json"
+
+    def as_grader(self) -> dict:
+        """``subprocess`` arguments that run a command as the course's grader account."""
+        g = self.grader
+        return {"user": g.pw_uid, "group": g.pw_gid, "extra_groups": [],
+                "env": {"HOME": g.pw_dir, "USER": g.pw_name, "LOGNAME": g.pw_name,
+                        "LANG": "C.UTF-8", "PATH": f"{self.venv_bin}:/usr/bin:/bin"}}
+
+    def labs(self) -> list[str]:
+        """The labs of the course: the folders of its source directory (no links followed)."""
+        fd = course_dir_fd(self, "solutions")
+        if fd is None:
+            return []
+        try:
+            return sorted(n for n in os.listdir(fd) if LAB.match(n) and stat.S_ISDIR(
+                os.stat(n, dir_fd=fd, follow_symlinks=False).st_mode))
+        finally:
+            os.close(fd)
+
+
+# ------------------------------------------------------------------ files, safely as root
+def _open_dir(parent_fd: int, name: str) -> int:
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+
+
+def course_dir_fd(course: Course, *parts: str) -> int | None:
+    """A folder under the course directory, opened without following any link (None if absent).
+
+    The walk starts at ``STATE/homes`` (root's), so neither the grader's home
+    nor any folder below it can be swapped for a link to a place the grader
+    may not read.
+    """
+    rel = [course.grader.pw_name, *course.dir.relative_to(course.homes / course.grader.pw_name).parts,
+           *parts]
+    fd = os.open(course.homes, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in rel:
+            parent, fd = fd, -1
+            try:
+                fd = _open_dir(parent, name)
+            finally:
+                os.close(parent)
+    except OSError:  # absent, or a link where a folder should be (ELOOP, ENOTDIR)
+        if fd >= 0:
+            os.close(fd)
+        return None
+    return fd
+
+
+def open_course_file(course: Course, *parts: str) -> io.BufferedReader | None:
+    """A regular file under the course directory, opened without following any link (None if absent)."""
+    folder = course_dir_fd(course, *parts[:-1])
+    if folder is None:
+        return None
+    try:
+        # O_NONBLOCK: a FIFO in place of the file must not hang the service
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
+def report_files(course: Course, lab: str) -> list[dict]:
+    """The reports of ``lab`` that exist: name, size and time of the last change."""
+    found = []
+    for name in REPORT_FILES:
+        f = open_course_file(course, "reports", lab, name)
+        if f is None:
+            continue
+        with f:
+            st = os.fstat(f.fileno())
+        found.append({"name": name, "bytes": st.st_size, "modified": st.st_mtime})
+    return found
+
+
+def _status_rows(course: Course, lab: str) -> list[dict]:
+    f = open_course_file(course, "reports", lab, "status.csv")
+    if f is None:
+        return []
+    with f:
+        return list(csv.DictReader(io.StringIO(f.read(2_000_000).decode("utf-8", "replace"))))
+
+
+# ------------------------------------------------------------------------- submissions
+def _inbound_fd(course: Course) -> int | None:
+    """The course's inbound folder, opened without following links (None if it is not there)."""
+    try:
+        top = os.open(course.exchange, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        ex = _open_dir(top, course.name)
+        try:
+            return _open_dir(ex, "inbound")
+        finally:
+            os.close(ex)
+    except OSError:
+        return None
+    finally:
+        os.close(top)
+
+
+def inbound_students(course: Course, lab: str) -> set[str]:
+    """Students with at least one submission of ``lab`` waiting in the exchange."""
+    fd = _inbound_fd(course)
+    if fd is None:
+        return set()
+    try:
+        return {n.split("+")[0] for n in os.listdir(fd) if n.count("+") >= 2 and n.split("+")[1] == lab}
+    finally:
+        os.close(fd)
+
+
+def quarantine_forged(course: Course, lab: str) -> list[str]:
+    """Move aside inbound entries of ``lab`` not owned by the student they name; what was moved.
+
+    nbgrader's ``collect`` only warns about such entries; the inbound folder
+    is writable by everyone in the course (that is how submitting works).
+    """
+    moved = []
+    fd = _inbound_fd(course)
+    if fd is None:
+        return moved
+    try:
+        for name in sorted(os.listdir(fd)):
+            parts = name.split("+")
+            if len(parts) < 3 or parts[1] != lab:
+                continue
+            st = os.lstat(name, dir_fd=fd)
+            try:
+                owner = pwd.getpwuid(st.st_uid).pw_name
+            except KeyError:
+                owner = f"uid {st.st_uid}"
+            if owner != parts[0] or not stat.S_ISDIR(st.st_mode):
+                course.quarantine.mkdir(parents=True, exist_ok=True, mode=0o700)
+                qfd = os.open(course.quarantine, os.O_RDONLY | os.O_DIRECTORY)
+                try:
+                    os.rename(name, f"{name}.from-{owner}.{uuid.uuid4().hex[:6]}",
+                              src_dir_fd=fd, dst_dir_fd=qfd)
+                finally:
+                    os.close(qfd)
+                moved.append(f"{name} (claims {parts[0]}, owned by {owner})")
+    finally:
+        os.close(fd)
+    return moved
+
+
+# --------------------------------------------------------------------------- the jobs
+@dataclass
+class Job:
+    """One press of a button (or one API call): what, for which lab, by whom, when, how it ended."""
+
+    lab: str
+    action: str  # grade | feedback | export
+    by: str
+    options: dict = field(default_factory=dict)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    state: str = "running"  # running | done | failed | refused
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    outcome: str = ""
+    log: str = ""
+    pending: list = field(default_factory=list)  # feedback refused: what waits for a hand grade
+    quarantined: list = field(default_factory=list)
+    status: list = field(default_factory=list)  # grade: the per-student status table
+
+    @property
+    def title(self) -> str:
+        return f"{ACTIONS[self.action]}: {self.lab}"
+
+    def to_dict(self, with_log: bool = True) -> dict:
+        data = asdict(self)
+        data["title"] = self.title
+        if not with_log:
+            data.pop("log")
+        return data
+
+    def say(self, text: str) -> None:
+        self.log = (self.log + text)[-LOG_LIMIT:]
+
+    def end(self, state: str, outcome: str) -> None:
+        self.state, self.outcome, self.finished = state, outcome, time.time()
+
+
+class JobLog:
+    """Every job of one course, newest last, kept in a root-only JSON file across restarts."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.jobs: dict[str, Job] = {}
+        try:
+            for data in json.loads(path.read_text()):
+                data.pop("title", None)
+                job = Job(**data)
+                if job.state == "running":  # the service stopped under it
+                    job.end("failed", "interrupted: the grading service was restarted")
+                self.jobs[job.id] = job
+        except (OSError, ValueError, TypeError):
+            pass
+
+    def running(self) -> Job | None:
+        return next((j for j in self.jobs.values() if j.state == "running"), None)
+
+    def add(self, job: Job) -> None:
+        self.jobs[job.id] = job
+        for old in list(self.jobs)[:-JOBS_KEPT]:
+            del self.jobs[old]
+        self.save()
+
+    def newest_first(self) -> list[Job]:
+        return sorted(self.jobs.values(), key=lambda j: j.started, reverse=True)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_suffix(".part")
+        tmp.write_text(json.dumps([j.to_dict() for j in self.jobs.values()]))
+        tmp.chmod(0o600)
+        os.replace(tmp, self.path)
+
+
+async def _run(job: Job, cmd: list[str], course: Course) -> int:
+    """Run ``cmd`` as the grader account in the course directory; its output goes to the job's log."""
+    job.say(f"$ {' '.join(cmd)}\n")
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, cwd=course.dir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL, start_new_session=True, **course.as_grader())
+    out, _ = await proc.communicate()
+    job.say(out.decode(errors="replace"))
+    job.say(f"(exit status {proc.returncode})\n")
+    return proc.returncode
+
+
+def _python(course: Course, *args: str) -> list[str]:
+    return [f"{course.venv_bin}/python", *args]
+
+
+async def grade(course: Course, job: Job) -> None:
+    """Collect and autograde ``job.lab``: new and changed submissions, or all with ``regrade_all``."""
+    lab = job.lab
+    job.quarantined = quarantine_forged(course, lab)
+    for item in job.quarantined:
+        job.say(f"set aside (written in another student's name): {item}\n")
+    if await _run(job, _python(course, "-m", "nbgrader", "collect", lab, "--update"), course) != 0:
+        return job.end("failed", "nbgrader collect failed: see the log")
+    cmd = _python(course, "-m", "reciprocity.grading", lab, "--course-dir", str(course.dir),
+                  "--jobs", course.grading_jobs, "--no-feedback")
+    if not job.options.get("regrade_all"):
+        cmd.append("--changed-only")
+    if not course.sandbox:
+        cmd.append("--no-sandbox")
+    code = await _run(job, cmd, course)
+    if "Nothing to grade:" in job.log:
+        return job.end("done", "nothing new to grade: every submission was graded as it is now")
+    if code == 2:
+        return job.end("failed", "nobody was graded: the grading sandbox could not start (see the log)")
+    if code not in (0, 1, 3):
+        return job.end("failed", f"the grading command failed (exit status {code}): see the log")
+    job.status = _status_rows(course, lab)
+    graded = sum(r.get("status") == "graded" for r in job.status)
+    failed = len(job.status) - graded
+    outcome = f"{graded} submission(s) graded" + (f", {failed} failed (see the log)" if failed else "")
+    if job.quarantined:
+        outcome += f"; {len(job.quarantined)} set aside"
+    if code == 3:
+        return job.end("failed", outcome + "; the reports could not be written (see the log)")
+    job.end("done" if not failed else "failed", outcome)
+
+
+async def feedback(course: Course, job: Job) -> None:
+    """Generate feedback with the hand grades in it and release it; refused while any is missing."""
+    from reciprocity.grading.gradebook import graded_timestamps, pending_manual_grades
+
+    loop = asyncio.get_running_loop()
+    pending = await loop.run_in_executor(None, pending_manual_grades, course.db_url, job.lab)
+    if pending:
+        job.pending = [asdict(p) for p in pending]
+        students = len({p.student for p in pending})
+        return job.end("refused", f"not released: {len(pending)} answer(s) of {students} student(s) "
+                                  "still need a hand grade in the formgrader")
+    graded = await loop.run_in_executor(None, graded_timestamps, course.db_url, job.lab)
+    if not graded:
+        return job.end("refused", "not released: nothing of this lab has been graded yet")
+    for step in ("generate_feedback", "release_feedback"):
+        extra = ["--force"] if step == "generate_feedback" else []
+        if await _run(job, _python(course, "-m", "nbgrader", step, job.lab, *extra), course) != 0:
+            return job.end("failed", f"nbgrader {step} failed: see the log")
+    job.end("done", f"feedback generated and released for {len(graded)} graded submission(s)")
+
+
+async def export(course: Course, job: Job) -> None:
+    """grades.csv, canvas.csv and the summary, from the course's configured gradebook."""
+    cmd = _python(course, "-m", "reciprocity.grading", job.lab, "--course-dir", str(course.dir),
+                  "--summary-only")
+    for option, key in (("--canvas-title", "canvas_title"), ("--canvas-id", "canvas_id")):
+        if job.options.get(key):
+            cmd += [option, job.options[key]]
+    code = await _run(job, cmd, course)
+    if code != 0:
+        return job.end("failed", "the export failed; the previous files are unchanged (see the log)")
+    job.end("done", "wrote grades.csv, canvas.csv, summary.csv and summary.png")
+
+
+RUNNERS = {"grade": grade, "feedback": feedback, "export": export}
+
+
+async def run(course: Course, log: JobLog, job: Job) -> None:
+    """Run ``job`` to its end, whatever happens, and keep the log."""
+    try:
+        await RUNNERS[job.action](course, job)
+    except Exception as err:  # reported in the job log, never raised into the service
+        job.say(f"error: {type(err).__name__}: {err}\n")
+        job.end("failed", f"error: {err}")
+    finally:
+        if job.state == "running":
+            job.end("failed", "stopped without an outcome")
+        log.save()
