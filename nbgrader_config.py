@@ -55,11 +55,24 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "reciprocity.grading.handgrades.KeepHandGrades",
     "reciprocity.grading.preprocessors.RedactHiddenTests",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# KeepHandGrades is nbgrader's SaveAutoGrades, except that a regrade leaves a hand-graded
+# answer graded when the student did not change it (nbgrader would ask for it again);
+# it keeps a fingerprint of each graded answer here (reciprocity/grading/handgrades.py).
+# (traitlets' loader gives this file its __file__; read on its own, the current folder)
+_course = os.path.dirname(os.path.abspath(globals().get("__file__", "nbgrader_config.py")))
+c.KeepHandGrades.record_dir = os.path.join(_course, "graded-answers")
+# Deadlines: due dates, the late penalty and extensions live in deadlines.toml beside this
+# file (see the instructor guide). The grading command and every export apply it to the
+# gradebook; this plugin applies it when nbgrader autogrades on its own (formgrader).
+c.AssignLatePenalties.plugin_class = "reciprocity.grading.late.PolicyLatePenalty"
+c.PolicyLatePenalty.policy_file = os.path.join(_course, "deadlines.toml")
+c.RefreshLatePenalties.policy_file = os.path.join(_course, "deadlines.toml")
 
 # A student who deletes a test cell gets it back (graded as usual, not
 # "needs manual grade"); locked cells that were edited are restored anyway.
@@ -70,6 +83,7 @@ c.OverwriteCells.add_missing_cells = True
 # failing line), outputs that quote a hidden line (a student's code can print
 # the tests it sees) are removed, then ClearHiddenTests removes the hidden blocks.
 c.GenerateFeedback.preprocessors = [
+    "reciprocity.grading.late.RefreshLatePenalties",  # the penalty from deadlines.toml, with today's score
     "reciprocity.grading.preprocessors.StripHiddenTracebacks",
     "reciprocity.grading.preprocessors.RedactHiddenTests",
     "nbgrader.preprocessors.GetGrades",

@@ -34,7 +34,8 @@ otherwise: ``grades.csv`` (nbgrader export), ``canvas.csv`` (Canvas
 gradebook import), ``status.csv`` (one row per student), ``summary.csv`` and
 ``summary.png`` (one row/bar per graded cell). The exit status is 0 when
 every submission was graded, 1 when at least one failed (the batch still
-completes and the reports are written) and 2 when the sandbox is missing.
+completes and the reports are written), 2 when the sandbox is missing and 3
+when the reports could not be written (the previous ones are kept).
 
 Modules, one job each (imported on first use of one of their names)
 -------------------------------------------------------------------
@@ -48,6 +49,9 @@ sandbox        the bubblewrap command and the check that it works
 provisioner    the jupyter_client kernel provisioner of the ``reciprocity-sandbox`` kernel
 sandbox_init   the first program inside a sandbox (limits, then the kernel)
 reports        grades CSV, Canvas CSV, per-question summary and figure
+deadlines      ``deadlines.toml``: due dates, the late penalty, extensions (typed, checked)
+late           the deadline policy written into the gradebook; lateness in the exports
+handgrades     ``KeepHandGrades``: a regrade keeps unchanged hand grades
 nbgrader_cli   stock nbgrader commands with a time limit
 __main__       the command line
 """

@@ -6,16 +6,29 @@ per-student status, then the reports (``reports``: grades, Canvas,
 per-question summary). ``--help`` lists the options; the instructor guide
 (``book/labs/instructor-guide.md``, section 4) explains them. Exit status: 0
 when every submission was graded, 1 when at least one failed (the batch still
-completes and the reports are written), 2 when the sandbox is missing.
+completes and the reports are written), 2 when the sandbox is missing or
+the course's ``deadlines.toml`` has a problem (nobody is graded), 3 when the
+reports could not be written (the previous ones are kept).
+
+The gradebook is the course's own (``c.CourseDirectory.db_url`` in its
+``nbgrader_config.py``, else ``gradebook.db`` in the course) unless ``--db``
+names another. The reports are written to temporary files first and replace
+the previous ones together, only once all of them are complete.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from .pool import default_jobs, grade_lab
+from . import late
+from .deadlines import DeadlinePolicyError
+from .gradebook import GradebookUnavailable, existing_gradebook, gradebook_url
+from .pool import changed_students, default_jobs, grade_lab
 from .sandbox import SandboxUnavailable
 from .settings import Limits, MiB
 
@@ -32,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                      "(CSV and figure)."),
         epilog=("Outputs (in --output-dir): grades.csv, canvas.csv, status.csv, summary.csv, "
                 "summary.png. Exit status 1 if any submission could not be graded, 2 if the "
-                "sandbox cannot be set up."))
+                "sandbox cannot be set up, 3 if the reports could not be written (the previous "
+                "ones are kept)."))
     p.add_argument("lab", help="assignment name: outreach, content or trials")
     p.add_argument("--course-dir", default=".", type=Path,
                    help="nbgrader course directory holding nbgrader_config.py and submitted/ "
@@ -43,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="wall-clock seconds for one student's whole run (default max(300, 20 x timeout))")
     p.add_argument("--students", default=None,
                    help="comma-separated student ids to grade (default: all in submitted/)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="grade only submissions that are new or changed since they were last "
+                        "graded (a submission time the gradebook does not have, or no graded "
+                        "notebook); hand grades of the others are left alone")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="students graded at once, each in its own sandbox (default: the number "
                         f"of cores, here {default_jobs()})")
@@ -58,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", type=Path, default=None,
                    help="where reports go (default: COURSE_DIR/reports/LAB)")
     p.add_argument("--db", default=None,
-                   help="gradebook URL (default: sqlite:///COURSE_DIR/gradebook.db), e.g. "
+                   help="gradebook URL (default: the course's c.CourseDirectory.db_url from its "
+                        "nbgrader_config.py, else sqlite:///COURSE_DIR/gradebook.db), e.g. "
                         "postgresql://USER@/DBNAME?host=/run/postgresql")
     p.add_argument("--no-feedback", action="store_true", help="skip nbgrader generate_feedback")
     p.add_argument("--summary-only", action="store_true",
@@ -92,7 +111,15 @@ def _grade(args: argparse.Namespace, course: Path, out: Path, students: list[str
     """Grade the class and write ``status.csv``; the number of failed submissions (None: no sandbox)."""
     import pandas as pd
 
+    from .reports import atomic_file
+
     jobs = args.jobs or default_jobs()
+    if args.changed_only:
+        students = changed_students(args.lab, course, args.db, only=students)
+        if not students:
+            print(f"Nothing to grade: every submission of {args.lab!r} was graded as it is now.")
+            return 0
+        print(f"New or changed submissions: {', '.join(students)}")
     print(f"Grading {args.lab!r} in {course} (cell timeout {args.timeout} s, {jobs} at once, "
           f"{'no sandbox' if args.no_sandbox else 'sandboxed'})")
     try:
@@ -100,23 +127,40 @@ def _grade(args: argparse.Namespace, course: Path, out: Path, students: list[str
                             student_timeout=args.student_timeout, students=students,
                             db_url=args.db, feedback=not args.no_feedback, jobs=jobs,
                             sandbox=not args.no_sandbox, limits=_limits(args))
-    except SandboxUnavailable as err:
+    except (SandboxUnavailable, DeadlinePolicyError) as err:
         print(f"Nobody was graded: {err}", file=sys.stderr)
         return None
     status = pd.DataFrame([r.row() for r in results])
-    status.to_csv(out / "status.csv", index=False)
+    with atomic_file(out / "status.csv") as tmp:
+        status.to_csv(tmp, index=False)
     print("\nPer-student status\n" + status.to_string(index=False))
     return sum(r.status != "graded" for r in results)
 
 
+REPORTS = ("grades.csv", "canvas.csv", "summary.csv", "summary.png")
+
+
 def _report(args: argparse.Namespace, course: Path, out: Path) -> None:
+    """Write every report into a staging folder beside ``out``, then move them all in.
+
+    If anything fails, the staging folder is removed and the reports already
+    in ``out`` are untouched.
+    """
     from .reports import export_canvas, export_grades, summarise
 
-    export_grades(args.lab, course, out / "grades.csv", db_url=args.db)
-    export_canvas(args.lab, course, out / "canvas.csv", db_url=args.db, title=args.canvas_title,
-                  assignment_id=args.canvas_id, roster=args.canvas_roster,
-                  match_on=args.canvas_match)
-    summary = summarise(args.lab, course, out, db_url=args.db)
+    db = gradebook_url(course, args.db)  # resolved once: the course's own unless --db
+    staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out))
+    try:
+        late.sync(course, args.lab, existing_gradebook(db, args.lab))  # deadlines.toml, as it is now
+        export_grades(args.lab, course, staging / "grades.csv", db_url=db)
+        export_canvas(args.lab, course, staging / "canvas.csv", db_url=db, title=args.canvas_title,
+                      assignment_id=args.canvas_id, roster=args.canvas_roster,
+                      match_on=args.canvas_match)
+        summary = summarise(args.lab, course, staging, db_url=db)
+        for name in REPORTS:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print("\nMean score per question\n" + summary[["grade_id", "insight", "max_score", "graded",
                                                      "needs_manual", "mean_score"]]
           .to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -136,7 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         failed = _grade(args, course, out, students)
         if failed is None:
             return 2
-    _report(args, course, out)
+    try:
+        _report(args, course, out)
+    except Exception as err:  # any failure: say what, keep the old reports
+        what = (str(err) if isinstance(err, (GradebookUnavailable, DeadlinePolicyError))
+                else f"{type(err).__name__}: {err}")
+        kept = [name for name in REPORTS if (out / name).exists()]
+        print(f"Could not write the reports: {what}\n"
+              + (f"The previous {', '.join(kept)} in {out} are unchanged."
+                 if kept else f"Nothing was written to {out}."), file=sys.stderr)
+        return 3
     if failed:
         print(f"{failed} submission(s) could not be graded: see the status table above.")
     return 1 if failed else 0

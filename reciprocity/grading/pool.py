@@ -11,6 +11,7 @@ raised or timed out).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -27,13 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gradebook, nbgrader_cli
+from . import gradebook, late, nbgrader_cli
 from .course import Course, submission_problem
 from .kernelspec import install_kernel
 from .sandbox import check as check_sandbox
 from .settings import GradingSettings, Limits
 
-__all__ = ["StudentResult", "grade_lab", "default_jobs", "WORKER"]
+__all__ = ["StudentResult", "grade_lab", "changed_students", "default_jobs", "WORKER"]
 
 WORKER = [sys.executable, "-m", "reciprocity.grading.worker"]
 
@@ -71,7 +72,8 @@ class WorkerProcess:
     """One ``reciprocity.grading.worker`` process, grading the students it is handed, one at a time."""
 
     def __init__(self, course_root: Path, settings: GradingSettings, log_dir: Path):
-        self._stderr = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", dir=log_dir,
+        # kept open for the worker's life, closed in close()
+        self._stderr = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", dir=log_dir,  # noqa: SIM115
                                                    delete=False)
         self.proc = subprocess.Popen([*WORKER, settings.to_json()], cwd=course_root,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -110,10 +112,8 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Kill the worker's process group; its sandboxes die with it (--die-with-parent)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait()
 
     def close(self) -> None:
@@ -170,6 +170,38 @@ def _result(student: str, answer: dict | None, log: str, seconds: float, limit: 
 
 
 # --------------------------------------------------------------------------- the class
+def changed_students(lab: str, course_dir: str | Path, db_url: str | None = None,
+                     only: list[str] | None = None) -> list[str]:
+    """Students whose submission of ``lab`` is new or changed since it was last graded, sorted.
+
+    A submission needs grading when the gradebook has no submission time for
+    it, or another one than the submitted folder's ``timestamp.txt`` (the
+    student submitted again and it was collected), or when a submitted
+    notebook has no autograded copy (its last run failed). Everyone else
+    keeps their grades, hand grades included. ``only`` limits the answer to
+    those ids.
+    """
+    from nbgrader.utils import parse_utc
+
+    course = Course.load(course_dir)
+    graded = gradebook.graded_timestamps(gradebook.gradebook_url(course.root, db_url), lab)
+    changed = []
+    for student in course.students_with_submissions(lab):
+        if only is not None and student not in only:
+            continue
+        submitted = course.folder("submitted", student, lab)
+        stamp_file = submitted / "timestamp.txt"
+        try:
+            stamp = parse_utc(stamp_file.read_text().strip()) if stamp_file.is_file() else None
+        except ValueError:
+            stamp = None
+        autograded = course.folder("autograded", student, lab)
+        missing = [nb.name for nb in submitted.glob("*.ipynb") if not (autograded / nb.name).is_file()]
+        if student not in graded or graded[student] != stamp or stamp is None or missing:
+            changed.append(student)
+    return changed
+
+
 def _positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive whole number, got {value!r}")
@@ -283,6 +315,9 @@ def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
     note = gradebook.ensure_assignment(course, lab, db, limit)
     if note:
         echo(note)
+    # deadlines.toml checked (nothing graded if it has a problem) and its due dates,
+    # extensions and penalties written, so that nbgrader counts lateness from them
+    late.sync(root, lab, db)
 
     results: dict[str, StudentResult] = {}
     lock = threading.Lock()
@@ -304,6 +339,7 @@ def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
         shutil.rmtree(runtime, ignore_errors=True)
     ordered = [results[s] for s in students]
     graded = [r for r in ordered if r.status == "graded"]
+    late.sync(root, lab, db)  # penalties from the new scores, before feedback shows them
     if feedback and graded:
         _feedback(lab, root, db, graded, limit)
     return ordered
@@ -317,7 +353,7 @@ def _feedback(lab: str, root: Path, db: str, graded: list[StudentResult], limit:
         if code == 0:
             return
     for res in graded:
-        code, _ = nbgrader_cli.run(base + [f"--student={nbgrader_cli.glob_escape(res.student)}"],
+        code, _ = nbgrader_cli.run([*base, f"--student={nbgrader_cli.glob_escape(res.student)}"],
                                    root, limit)
         if code != 0:
             res.note = "; ".join(filter(None, [res.note, "feedback failed"]))

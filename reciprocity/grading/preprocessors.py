@@ -37,7 +37,7 @@ AUTOGRADE_PREPROCESSORS = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "reciprocity.grading.handgrades.KeepHandGrades",  # SaveAutoGrades, keeping unchanged hand grades
     "reciprocity.grading.preprocessors.RedactHiddenTests",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -5,34 +5,81 @@
 ``summarise`` (``summary.csv`` and ``summary.png``: the mean score of every
 graded cell, labelled with the insight it assesses) all read the gradebook,
 so they can run again after manual grading (``--summary-only``).
+
+They read the course's configured gradebook unless given another
+(``gradebook.gradebook_url``), never create one (``existing_gradebook``), and
+never leave a half-written file: each file is written to a temporary file
+in the same folder and renamed over the old one only when complete
+(``atomic_file``), so a failure keeps the previous export intact.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from . import nbgrader_cli
+from . import late, nbgrader_cli
 from .course import Course
-from .gradebook import gradebook_url
+from .gradebook import existing_gradebook, gradebook_url
 
-__all__ = ["export_grades", "export_canvas", "summarise", "CANVAS_COLUMNS"]
+__all__ = ["export_grades", "export_canvas", "summarise", "atomic_file", "CANVAS_COLUMNS"]
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed over ``path`` if the block succeeds.
+
+    On any error the temporary file is removed and ``path`` is untouched
+    (``os.replace`` is atomic within a folder: readers see the old file or
+    the new one, never a part).
+
+    Example
+    -------
+    >>> with atomic_file("reports/outreach/grades.csv") as tmp:   # doctest: +SKIP
+    ...     frame.to_csv(tmp, index=False)
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=f"{target.suffix}.part",
+                                dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if target.exists():  # keep the old file's permissions
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def export_grades(lab: str, course_dir: str | Path, out_csv: str | Path, *,
                   db_url: str | None = None, timeout: float = 300) -> Path:
-    """``nbgrader export`` of ``lab`` to ``out_csv`` (one row per submission)."""
+    """``nbgrader export`` of ``lab`` to ``out_csv`` (one row per student in the gradebook).
+
+    A student without a submission has a score of 0 (nbgrader's export).
+    ``GradebookUnavailable`` if the gradebook is missing or lacks the lab;
+    ``RuntimeError`` if nbgrader's export fails. Either way ``out_csv`` is
+    left as it was.
+    """
     course = Path(course_dir).resolve()
     out = Path(out_csv).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    db = gradebook_url(course, db_url)
-    code, log = nbgrader_cli.run(["export", f"--to={out}", f"--ExportPlugin.assignment=['{lab}']",
-                                  f"--db={db}"], course, timeout)
-    if code != 0 or not out.is_file():
-        raise RuntimeError(f"nbgrader export failed:\n{log}")
-    # nbgrader 0.9's CSV export ignores the assignment filter: keep this lab's rows only
-    grades = pd.read_csv(out, dtype={"student_id": str})
-    grades[grades["assignment"].astype(str) == lab].to_csv(out, index=False)
+    db = existing_gradebook(gradebook_url(course, db_url), lab)
+    with atomic_file(out) as tmp:
+        code, log = nbgrader_cli.run(["export", f"--to={tmp}", f"--ExportPlugin.assignment=['{lab}']",
+                                      f"--db={db}"], course, timeout)
+        if code != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+            raise RuntimeError(f"nbgrader export failed (exit {code}):\n{log[-3000:]}")
+        # nbgrader 0.9's CSV export ignores the assignment filter: keep this lab's rows only
+        grades = pd.read_csv(tmp, dtype={"student_id": str})
+        grades = grades[grades["assignment"].astype(str) == lab]
+        late.with_late_columns(grades, late.read_status(db, lab)).to_csv(tmp, index=False)
     return out
 
 
@@ -78,19 +125,18 @@ def export_canvas(lab: str, course_dir: str | Path, out_csv: str | Path, *,
         raise ValueError(f"match_on must be ID, SIS User ID or SIS Login ID, not {match_on!r}")
     course = Path(course_dir).resolve()
     out = Path(out_csv).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     header = f"{title or lab} ({assignment_id})" if assignment_id not in (None, "") else (title or lab)
     rows, scores = [], {}
-    with Gradebook(gradebook_url(course, db_url)) as gb:
+    db = existing_gradebook(gradebook_url(course, db_url), lab)
+    with Gradebook(db) as gb:
         assignment = gb.find_assignment(lab)
         max_score = float(assignment.max_score)
         known = {}
         for student in gb.students:
             known[student.id] = student
-            try:
-                scores[student.id] = float(gb.find_submission(lab, student.id).score)
-            except MissingEntry:
-                pass
+            with contextlib.suppress(MissingEntry):  # no submission: no score
+                sub = gb.find_submission(lab, student.id)  # the score after the late penalty
+                scores[student.id] = max(0.0, float(sub.score) - float(sub.late_submission_penalty))
     if roster is not None:
         frame, _ = _canvas_roster(roster)
         for rec in frame.to_dict("records"):
@@ -112,7 +158,9 @@ def export_canvas(lab: str, course_dir: str | Path, out_csv: str | Path, *,
     points = pd.DataFrame([{"Student": "Points Possible", header: max_score}])
     frame = pd.concat([points, frame], ignore_index=True)[[*CANVAS_COLUMNS, header]]
     frame[header] = frame[header].map(lambda v: "" if v is None or pd.isna(v) else f"{v:g}")
-    frame.fillna("").to_csv(out, index=False, lineterminator="\n")
+    frame = late.canvas_late_column(frame, header, match_on, late.read_status(db, lab))
+    with atomic_file(out) as tmp:
+        frame.fillna("").to_csv(tmp, index=False, lineterminator="\n")
     return out
 
 
@@ -122,6 +170,8 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
 
     Columns: ``grade_id``, ``insight``, ``assesses``, ``kind`` (auto / manual),
     ``max_score``, ``graded`` (submissions with a score), ``needs_manual``,
+    ``late`` (how many of the graded submissions were late; cell scores are
+    before the late penalty, which applies to the whole lab),
     ``mean_score`` and ``mean_fraction`` (mean score / max score). Manual
     cells not yet graded in formgrader count in ``needs_manual``, not in the mean.
     """
@@ -129,8 +179,7 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
 
     course = Path(course_dir).resolve()
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    db = gradebook_url(course, db_url)
+    db = existing_gradebook(gradebook_url(course, db_url), lab)
     labels = Course.load(course).cell_labels(lab)
     rows = []
     with Gradebook(db) as gb:
@@ -138,7 +187,7 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
         subs = [s for s in assignment.submissions if students is None or s.student_id in students]
         for notebook in assignment.notebooks:
             for cell in notebook.grade_cells:
-                scores, needs = [], 0
+                scores, needs, late_scores = [], 0, 0
                 for sub in subs:
                     try:
                         grade = gb.find_grade(cell.name, notebook.name, lab, sub.student_id)
@@ -148,6 +197,7 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
                         needs += 1
                         continue
                     scores.append(float(grade.score))
+                    late_scores += sub.total_seconds_late > 0
                 meta = labels.get(cell.name, {})
                 mean = sum(scores) / len(scores) if scores else float("nan")
                 rows.append({
@@ -155,15 +205,16 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
                     "assesses": meta.get("assesses", ""),
                     "kind": "manual" if cell.cell_type == "markdown" else "auto",
                     "max_score": float(cell.max_score), "graded": len(scores),
-                    "needs_manual": needs, "mean_score": mean,
+                    "needs_manual": needs, "late": late_scores, "mean_score": mean,
                     "mean_fraction": mean / float(cell.max_score) if cell.max_score else float("nan"),
                 })
     order = {gid: i for i, gid in enumerate(labels)}
     frame = pd.DataFrame(rows)
     frame = frame.sort_values("grade_id", key=lambda s: s.map(order).fillna(len(order)))
     frame = frame.reset_index(drop=True)
-    frame.to_csv(out / "summary.csv", index=False)
-    _summary_figure(frame, lab, out / "summary.png")
+    with atomic_file(out / "summary.csv") as tmp_csv, atomic_file(out / "summary.png") as tmp_png:
+        frame.to_csv(tmp_csv, index=False)
+        _summary_figure(frame, lab, tmp_png)
     return frame
 
 
@@ -192,7 +243,7 @@ def _summary_figure(frame: pd.DataFrame, lab: str, path: Path) -> None:
     ax.set_title(f"Lab '{lab}': mean score per question ({n} graded submissions; "
                  "manual answers in the second colour)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
 
 

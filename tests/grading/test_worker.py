@@ -154,7 +154,8 @@ def test_worker_config_sandboxes_the_kernel_and_redacts_after_saving_grades():
     cfg = worker.autograde_config(settings)
     names = [p.rsplit(".", 1)[-1] for p in cfg.Autograde.autograde_preprocessors]
     assert names[0] == "CappedOutputExecute"
-    assert names.index("RedactHiddenTests") == names.index("SaveAutoGrades") + 1
+    # KeepHandGrades is nbgrader's SaveAutoGrades keeping unchanged hand grades (handgrades.py)
+    assert names.index("RedactHiddenTests") == names.index("KeepHandGrades") + 1
     assert cfg.Execute.kernel_name == "reciprocity-sandbox"
     assert cfg.CappedOutputExecute.output_limit == 456
     assert cfg.SandboxProvisioner.memory == 123 and cfg.SandboxProvisioner.runtime_parent == "/run/x"
