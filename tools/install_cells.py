@@ -51,7 +51,7 @@ def cell_source(url: str, branch: str) -> str:
         "# Runs where the course package is missing (a downloaded chapter, Colab); elsewhere it does\n"
         "# nothing. Written by tools/install_cells.py from _config.yml: edit that, not this cell.\n"
         "try:\n"
-        "    import reciprocity  # noqa: F401  (only checks it is installed)\n"
+        "    import reciprocity\n"
         "except ImportError:\n"
         f'    print("The course package `reciprocity` is not installed: installing it from "\n'
         f'          "{url} ({branch}). This takes a minute or two.")\n'
