@@ -43,10 +43,12 @@ book: $(VENV)/.installed
 # Lint first (ruff, rules in pyproject.toml), then unit, simulator and explorer
 # tests; nbval on every book notebook; the book build and browser checks;
 # nbgrader end to end; a smoke run of every benchmark. Two workers; each
-# notebook and each test module stays in one worker (loadscope).
+# notebook and each test module stays in one worker (loadscope); the 25 slowest
+# tests are listed at the end. The browser tests read `make book`'s build when it
+# is newer than every file (tests/conftest.py), else build a copy.
 test: $(VENV)/.installed
 	$(VENV_PYTHON) -m ruff check .
-	$(ONE_THREAD) $(VENV_PYTHON) -m pytest -n 2 --dist loadscope tests book \
+	$(ONE_THREAD) $(VENV_PYTHON) -m pytest -n 2 --dist loadscope --durations=25 tests book \
 		--nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 clean:

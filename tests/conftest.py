@@ -15,12 +15,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.common import CHROMIUM, CHROMIUM_FLAGS, IN_CI, PrefixedHandler, build_book, site_prefix
+from tests.support.common import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    IN_CI,
+    ROOT,
+    PrefixedHandler,
+    build_book,
+    fresh_build,
+    site_prefix,
+)
 
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
-    """Build the book with warnings as errors in a temporary copy; return the HTML folder.
+    """The book built with warnings as errors; return the HTML folder.
+
+    ``make book``'s own build is used when it is newer than every file of the
+    tree (as after ``make book`` on a fresh clone, which is what CI runs);
+    otherwise the book is built in a temporary copy.
 
     Under pytest-xdist the workers share one build: the first to take the lock
     builds, the others wait and reuse it. Set ``RECIPROCITY_BUILT_BOOK`` to an
@@ -29,6 +42,8 @@ def built_book(tmp_path_factory) -> Path:
     reuse = os.environ.get("RECIPROCITY_BUILT_BOOK")
     if reuse and not IN_CI:
         return Path(reuse)
+    if fresh_build(ROOT):  # `make book` (CI runs it first) built this very tree with -W: read it, never write
+        return ROOT / "_build" / "html"
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # common to all workers of this run

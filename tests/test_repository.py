@@ -1,6 +1,7 @@
 """Promises the repository makes to maintainers: README commands, CI, self-containment."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -178,3 +179,19 @@ def test_tools_and_benchmarks_are_packages_whose_modules_import_one_way():
         graph[name] = imported & set(modules)
     assert {"tools.lab_spec", "tools.lab_cells"} <= graph["tools.lab_tests"]  # the generator reads the spec
     graphlib.TopologicalSorter(graph).prepare()  # raises CycleError, naming the circle
+
+
+def test_the_tests_reuse_make_book_only_while_it_is_newer_than_every_file(tmp_path):
+    from tests.support.common import fresh_build
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text("# A chapter\n")
+    assert not fresh_build(tmp_path)  # never built
+    stamp = tmp_path / "_build" / "html" / ".buildinfo"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text("built")
+    os.utime(chapter, (1, 1))
+    assert fresh_build(tmp_path)
+    chapter.write_text("# A chapter, edited after the build\n")
+    assert not fresh_build(tmp_path)

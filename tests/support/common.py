@@ -66,6 +66,28 @@ def copy_ignore(directory: str, names: list[str]) -> set[str]:
     return {n for n in names if n in skip or n.endswith(".egg-info")}
 
 
+def fresh_build(root: Path) -> bool:
+    """True when ``root/_build/html`` was built after the last change to any file the build reads.
+
+    Sphinx rewrites ``.buildinfo`` at the end of every successful build; the
+    files compared are git's tracked and untracked-but-not-ignored ones, so a
+    chapter edited after ``make book`` makes the tests build afresh.
+    """
+    stamp = root / "_build" / "html" / ".buildinfo"
+    if not stamp.is_file():
+        return False
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=root, capture_output=True, text=True)
+    if listed.returncode != 0:
+        return False
+    built_at = stamp.stat().st_mtime
+    for name in filter(None, listed.stdout.split("\0")):
+        path = root / name
+        if path.exists() and path.stat().st_mtime > built_at:
+            return False
+    return True
+
+
 def build_book(target: Path) -> Path:
     copy = target / "src"
     if copy.exists():
