@@ -15,3 +15,12 @@ c.Exchange.path_includes_course = True
 # the kernel every autograde starts (the grading service, the formgrader's Autograde
 # button): the sandboxed reciprocity-sandbox, or python3 after `run.py up --no-sandbox`
 c.Execute.kernel_name = "$kernel"
+# MathJax from the course's formgrader service instead of nbconvert's CDN: the hub's own
+# mathjax macro ($templates/feedback, .../formgrade) comes before nbgrader's templates
+import os as _os  # noqa: E402
+
+import nbgrader as _nbgrader  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = [
+    "$templates",
+    _os.path.join(_os.path.dirname(_nbgrader.__file__), "server_extensions", "formgrader", "templates")]

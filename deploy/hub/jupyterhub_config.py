@@ -127,9 +127,12 @@ for course, info in setup["services"].items():
          "user": f"grader-{course}", "cwd": info["course_dir"],
          "command": [f"{venv_bin}/jupyterhub-singleuser",
                      f"--ServerApp.root_dir={info['home']}"],
+         # the course's own settings (its Nbgrader menu) first, then every formgrader's;
+         # the Services menu entry opens the formgrader itself, in the hub's tab
          "environment": {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-                         "JUPYTER_CONFIG_PATH": str(STATE / "etc" / "grader"),
-                         "JUPYTERHUB_DEFAULT_URL": "/lab"},
+                         "JUPYTER_CONFIG_PATH": os.pathsep.join(
+                             [info["settings"], str(STATE / "etc" / "grader")]),
+                         "JUPYTERHUB_DEFAULT_URL": "/formgrader"},
          "api_token": info["formgrader_token"], "oauth_no_confirm": True},
         # the grading page; the Services menu opens it; its staff sign in with hub OAuth
         {"name": f"grade-{course}", "url": f"http://127.0.0.1:{info['grading_port']}",

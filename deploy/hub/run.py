@@ -70,6 +70,9 @@ CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 MARKER = "reciprocity-hub"
 NAME_OK = set(string.ascii_lowercase + string.digits + "-")
 DB_USER = "postgres"
+MATHJAX_BUILD = "tex-svg.js"
+# the first JupyterLab layout of everyone's server: nbgrader's assignment list, open
+ASSIGNMENT_LIST = "nbgrader-assignment-list:nbgrader-assignment-list"
 PERSON_FIELDS = ("first_name", "last_name", "email", "lms_user_id")
 
 
@@ -209,11 +212,39 @@ def ensure_people(state: Path, courses: dict, old: dict) -> tuple[dict[str, list
     for course in courses:
         ensure_account(f"grader-{course}", state / "homes" / f"grader-{course}",
                        [f"nbgrader-{course}"])
+    for person in sorted(member_of):
+        first_layout(person)
     passwords = {p: old.get("passwords", {}).get(p) or secrets.token_urlsafe(12) for p in member_of}
     set_passwords(passwords)
     (state / "hub" / "passwords.txt").write_text(
         "".join(f"{user} {pw}\n" for user, pw in sorted(passwords.items())))
     return member_of, passwords
+
+
+def first_layout(person: str) -> None:
+    """Open nbgrader's assignment list in a person's JupyterLab until they save a layout of their own.
+
+    Writes JupyterLab's ``default`` workspace (what ``/lab`` restores) into the
+    person's ``~/.jupyter/lab/workspaces``, as the person, and only if they have
+    none yet; without it students land on an empty Launcher.
+    """
+    from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, slugify
+
+    entry = pwd.getpwnam(person)
+    layout = {"data": {
+        "layout-restorer:data": {
+            "main": {"dock": {"type": "tab-area", "currentIndex": 0, "widgets": [ASSIGNMENT_LIST]},
+                     "current": ASSIGNMENT_LIST},
+            "left": {"collapsed": False, "visible": True, "current": "filebrowser",
+                     "widgets": ["filebrowser"]}},
+        ASSIGNMENT_LIST: {"data": {}}},
+        "metadata": {"id": "default"}}
+    folder = Path(entry.pw_dir) / ".jupyter" / "lab" / "workspaces"
+    # as the person (root would follow links they made); an existing layout is kept
+    sh(["/bin/sh", "-c", 'mkdir -p "$1" && { [ -e "$1/$2" ] || cat > "$1/$2"; }', "sh",
+        str(folder), slugify("default") + WORKSPACE_EXTENSION],
+       input=json.dumps(layout), text=True, user=entry.pw_uid, group=entry.pw_gid,
+       extra_groups=[], cwd=entry.pw_dir, env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir})
 
 
 def set_passwords(passwords: dict[str, str]) -> None:
@@ -303,13 +334,18 @@ def write_from_template(template: Path, target: Path, prefix: str = "", **values
     target.write_text(prefix + string.Template(template.read_text()).substitute(values))
 
 
-def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: list[str]) -> None:
-    """Server extensions and JupyterLab plugins for one kind of server; no calls to the internet."""
+def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: list[str],
+                     static: list[str] = ()) -> None:
+    """Server extensions and JupyterLab plugins for one kind of server; no calls to the internet.
+
+    ``static``: folders the server also serves, without sign-in, under its ``static/`` URL.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server},
                             # a terminal's shell keeps the server's environment (the course's
                             # Python first on PATH); a login shell would reset PATH from /etc/profile
-                            "terminado_settings": {"shell_command": ["/bin/bash"]}},
+                            "terminado_settings": {"shell_command": ["/bin/bash"]},
+                            "extra_static_paths": list(static)},
               "LabApp": {"extension_manager": "readonly", "news_url": None,
                          "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
               # the grading sandbox's kernel is for nbgrader's autograde, not the launcher
@@ -318,6 +354,53 @@ def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: lis
     (folder / "labconfig").mkdir(exist_ok=True)
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in disabled_lab}}, indent=1))
+
+
+def install_mathjax(static: Path) -> None:
+    """MathJax 3 (SVG output: no font files) for the formgrader and feedback pages, from npm's copy."""
+    source = REPO / "node_modules" / "mathjax"
+    if not (source / "es5" / MATHJAX_BUILD).exists():
+        raise SetupError(f"{source / 'es5' / MATHJAX_BUILD} is missing; run `npm install` in {REPO}")
+    target = static / "reciprocity" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "es5" / MATHJAX_BUILD, target / MATHJAX_BUILD)
+    shutil.copy2(source / "LICENSE", target / "LICENSE")
+    # TeX packages MathJax loads on first use (e.g. \boldsymbol), next to the script as it expects
+    shutil.copytree(source / "es5" / "input" / "tex" / "extensions",
+                    target / "input" / "tex" / "extensions", dirs_exist_ok=True)
+
+
+def grader_settings(state: Path, course: str) -> Path:
+    """The course's formgrader service's own settings: its Nbgrader menu and MathJax templates.
+
+    JupyterHub forbids framing (nbgrader #1870), so nbgrader's in-Lab formgrader
+    tab stays blank: its plugins are off on the grader's server and this menu
+    opens the formgrader, and the grading page, in tabs of their own. The
+    templates replace nbconvert's mathjax macro (a CDN) in nbgrader's feedback and
+    formgrader pages with MathJax served by this course's formgrader.
+    """
+    folder = state / "etc" / f"grader-{course}"
+    lab_settings = folder / "lab-settings"
+    lab_settings.mkdir(parents=True, exist_ok=True)
+    (folder / "jupyter_server_config.json").write_text(json.dumps(
+        {"LabApp": {"app_settings_dir": str(lab_settings)}}, indent=1))
+
+    def new_tab(url: str, text: str, rank: int) -> dict:
+        return {"command": "help:open", "rank": rank,
+                "args": {"url": url, "text": text, "newBrowserTab": True}}
+
+    menu = {"id": "jp-mainmenu-nbgrader", "label": "Nbgrader", "rank": 1000, "items": [
+        new_tab(f"/services/{course}/formgrader", "Formgrader (new tab)", 1),
+        new_tab(f"/services/grade-{course}/", "Grading page (new tab)", 2),
+        {"command": "nbgrader:open-create-assignment", "rank": 3}]}
+    (lab_settings / "overrides.json").write_text(json.dumps(
+        {"@jupyterlab/mainmenu-extension:plugin": {"menus": [menu]}}, indent=1))
+    url = f"/services/{course}/static/reciprocity/mathjax/{MATHJAX_BUILD}"
+    macro = (HERE / "templates" / "mathjax.html.j2").read_text().replace("@MATHJAX_URL@", url)
+    for template in ("feedback", "formgrade"):  # nbgrader's two nbconvert templates
+        (folder / "nbconvert" / template).mkdir(parents=True, exist_ok=True)
+        (folder / "nbconvert" / template / "mathjax.html.j2").write_text(macro)
+    return folder
 
 
 def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path,
@@ -329,10 +412,12 @@ def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path,
     if not (course_dir / "solutions").exists():
         shutil.copytree(REPO / "solutions", course_dir / "solutions")
     url = db_url(f"grader-{course}", gradebook_db(course), socket_dir)
+    settings = grader_settings(state, course)
     write_from_template(HERE / "course_nbgrader_config.py", course_dir / "nbgrader_config.py",
                         prefix=(REPO / "nbgrader_config.py").read_text() + "\n\n",
                         course=course, course_dir=str(course_dir), db_url=url,
-                        exchange=str(exchange), kernel=SANDBOX_KERNEL if sandbox else PLAIN_KERNEL)
+                        exchange=str(exchange), kernel=SANDBOX_KERNEL if sandbox else PLAIN_KERNEL,
+                        templates=str(settings / "nbconvert"))
     sh(["chown", "-R", "-P", f"{grader.pw_uid}:{grader.pw_gid}", str(home)])
     # the course's exchange folder: its grader writes, its Unix group reads, nobody else
     ex = exchange / course
@@ -340,6 +425,7 @@ def prepare_course(state: Path, course: str, socket_dir: str, exchange: Path,
     os.chown(ex, grader.pw_uid, grp.getgrnam(f"nbgrader-{course}").gr_gid)
     ex.chmod(0o750)
     return {"home": str(home), "course_dir": str(course_dir), "db_url": url,
+            "settings": str(settings),
             "formgrader_port": free_port(), "grading_port": free_port(),
             "formgrader_token": secrets.token_hex(32), "grading_token": secrets.token_hex(32)}
 
@@ -430,6 +516,7 @@ def up(args) -> None:
                       ("grading", 0o700)):
         (state / sub).mkdir(exist_ok=True)
         (state / sub).chmod(mode)
+    install_mathjax(state / "etc" / "static")  # for the formgrader and feedback pages
     exchange = state / "exchange"
     exchange.mkdir(exist_ok=True)
     exchange.chmod(0o1777)  # nbgrader insists on 777 for the root; sticky like /tmp
@@ -443,13 +530,24 @@ def up(args) -> None:
     say("PostgreSQL listening on", pg["socket"])
 
     student_etc, grader_etc = state / "etc" / "student", state / "etc" / "grader"
-    jupyter_settings(student_etc, ["nbgrader.server_extensions.formgrader"],
-                     ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"])
+    # Everyone: no "Jupyter news?" prompt, and no Course List, whose links send students
+    # to a formgrader they are refused and staff to a blank in-Lab frame (staff reach
+    # the formgrader from the hub's Services menu or the grading page)
+    quiet = ["@jupyterlab/apputils-extension:announcements"]
+    jupyter_settings(student_etc, ["nbgrader.server_extensions.formgrader",
+                                   "nbgrader.server_extensions.course_list"],
+                     ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:course-list", *quiet])
     write_from_template(HERE / "student_nbgrader_config.py", student_etc / "nbgrader_config.py",
                         exchange=str(exchange))
+    # the formgrader services: nbgrader's in-Lab formgrader and its menu are replaced by the
+    # course's own menu (grader_settings); they serve MathJax from STATE/etc/static
     jupyter_settings(grader_etc, ["nbgrader.server_extensions.assignment_list",
                                   "nbgrader.server_extensions.course_list"],
-                     ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"])
+                     ["@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list",
+                      "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:menu", *quiet],
+                     static=[str(state / "etc" / "static")])
+    write_from_template(HERE / "grader_nbgrader_config.py", grader_etc / "nbgrader_config.py")
     try:
         services = {c: prepare_course(state, c, pg["socket"], exchange, not args.no_sandbox)
                     for c in courses}

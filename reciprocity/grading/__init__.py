@@ -52,6 +52,7 @@ reports        grades CSV, Canvas CSV, per-question summary and figure
 deadlines      ``deadlines.toml``: due dates, the late penalty, extensions (typed, checked)
 late           the deadline policy written into the gradebook; lateness in the exports
 handgrades     ``KeepHandGrades``: a regrade keeps unchanged hand grades
+formgrader_exchange  the hub formgrader's Collect, Unrelease, Release feedback: refused, naming the grading page
 nbgrader_cli   stock nbgrader commands with a time limit
 __main__       the command line
 """

@@ -30,6 +30,12 @@ then, in Chromium, as a person would:
   never submitted appear, with their names and 0, in the export the TA
   downloads from the page, which reads the PostgreSQL gradebook; the page
   passes axe at 390 and 1280 px, light and dark;
+* a student lands on the assignment list (no Launcher, no "Jupyter news?"
+  prompt, no Course List or formgrader entry); the TA's *Nbgrader* menu opens
+  the formgrader in a tab of its own, whose grading view typesets math with
+  MathJax from the hub; the formgrader's Collect, Unrelease and Release
+  feedback refuse and change nothing; a student's feedback page renders its
+  math with no request leaving 127.0.0.1;
 * a student is refused the page and cannot list usernames; the instructor
   sees the course's students' servers in ``/hub/admin`` and nobody else's;
 * terminals have the course's Python on ``PATH``; the grading command run in
@@ -60,6 +66,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -830,6 +837,92 @@ def test_the_grading_command_in_the_graders_terminal_reads_postgresql(hub, expor
                        f"cd ~/{A} && python -m reciprocity.grading {LAB} --course-dir . "
                        "--summary-only > /dev/null 2>&1; echo EXIT=$? DB=$(ls gradebook.db 2>&1)")
     assert "EXIT=0" in out and "No such file" in out, out
+
+
+def _leaving_loopback(context) -> list[str]:
+    """Start recording the browser's requests; the list holds those to anywhere but 127.0.0.1."""
+    away: list[str] = []
+    context.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1:", "data:", "blob:",
+                                                              "about:")) else away.append(r.url))
+    return away
+
+
+def test_students_land_on_the_assignment_list_with_no_prompt_and_no_formgrader(browser, hub, submitted):
+    student = RIGHT[1]
+    page = _login(browser, hub, student, f"/user/{student}/lab")
+    try:
+        listing = page.locator("#nbgrader-assignment-list")  # open without a click: the first layout
+        listing.get_by_text(LAB).first.wait_for(timeout=90_000)
+        assert page.locator(".jp-Launcher").count() == 0
+        config = json.loads(page.locator("#jupyter-config-data").text_content())
+        disabled = config["disabledExtensions"]
+        assert "@jupyterlab/apputils-extension:announcements" in disabled  # no "Jupyter news?"
+        assert "@jupyter/nbgrader:course-list" in disabled and "@jupyter/nbgrader:formgrader" in disabled
+        page.locator("#jp-menu-panel").get_by_text("Nbgrader", exact=True).click()
+        menu = page.locator(".lm-Menu").last
+        menu.get_by_text("Assignment List").wait_for()
+        assert menu.get_by_text("Course List").count() == 0 and menu.get_by_text("Formgrader").count() == 0
+        assert "Jupyter news" not in page.content()
+    finally:
+        page.context.close()
+    # the Course List's server side is off too: nothing lists the formgrader to a student
+    assert hub.request("GET", student, f"/user/{student}/formgraders").status_code == 404
+
+
+def test_graders_open_the_formgrader_in_a_tab_of_its_own(browser, hub, feedback_released):
+    page = _login(browser, hub, TA_A, f"/services/{A}/lab")
+    try:
+        page.wait_for_url(re.compile(rf"/services/{A}/lab"))
+        page.locator("#jp-menu-panel").get_by_text("Nbgrader", exact=True).click(timeout=90_000)
+        with page.context.expect_page() as opened:
+            page.locator(".lm-Menu").last.get_by_text("Formgrader (new tab)").click()
+        formgrader = opened.value
+        formgrader.wait_for_url(re.compile(rf"/services/{A}/formgrader/manage_assignments"))
+        formgrader.get_by_role("link", name="Manage Assignments").wait_for()
+        formgrader.locator("td.name", has_text=LAB).wait_for()  # the page's script filled the table
+        # the hub's Services menu entry of the course opens the formgrader too, not a blank frame
+        formgrader.goto(f"{hub.base}/services/{A}/")
+        formgrader.wait_for_url(re.compile(rf"/services/{A}/formgrader/"))
+        # a submission's grading view renders its math with MathJax from the formgrader itself
+        away = _leaving_loopback(page.context)
+        formgrader.goto(hub.seen["pending_links"][0])
+        formgrader.locator("mjx-container svg").first.wait_for(timeout=60_000)
+        assert away == []
+    finally:
+        page.context.close()
+
+
+def test_the_formgraders_unsafe_buttons_refuse_and_say_why(hub, feedback_released):
+    before = sorted(p.name for p in Path(hub.setup["services"][A]["course_dir"], "submitted").iterdir())
+    for action, words in (("collect", "Press Grade on the course's grading page"),
+                          ("unrelease", "Release a corrected lab under a new name"),
+                          ("release_feedback", "Generate and release feedback on the course's")):
+        r = hub.formgrader(TA_A, "POST", f"assignment/{LAB}/{action}")
+        assert r.status_code == 200, r.text
+        reply = r.json()
+        assert reply["success"] is False and words in reply["log"] + reply.get("error", ""), reply
+    # nothing moved: the lab is still released, no submission was collected
+    assignment = hub.formgrader(TA_A, "GET", f"assignment/{LAB}").json()
+    assert assignment["status"] == "released" and assignment["releaseable"], assignment
+    after = sorted(p.name for p in Path(hub.setup["services"][A]["course_dir"], "submitted").iterdir())
+    assert after == before
+
+
+def test_feedback_opens_as_a_page_with_its_math_rendered_offline(browser, hub, feedback_released):
+    student = RIGHT[0]
+    assert hub.assignments(student, "fetch_feedback")["success"]
+    r = hub.request("GET", student, f"/user/{student}/api/contents/{A}/{LAB}/feedback")
+    stamp = r.json()["content"][0]["path"]
+    page = _login(browser, hub, student, "/hub/home")
+    try:
+        away = _leaving_loopback(page.context)
+        page.goto(f"{hub.base}/user/{student}/files/{urllib.parse.quote(stamp)}/{LAB}.html")
+        page.get_by_text(TA_COMMENT).wait_for()
+        page.locator("mjx-container svg").first.wait_for(timeout=60_000)
+        assert "cdnjs" not in page.content()
+        assert away == []
+    finally:
+        page.context.close()
 
 
 def test_students_are_refused_the_grading_page(browser, hub, graded):
