@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +35,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from reciprocity.grading import gradebook, kernelspec, sandbox
-from tests.support.common import ROOT
+from tests.support.common import ROOT, LoopbackServer
 
 LAB = "keyprobe"
 NOBODY = 65534
@@ -76,25 +75,6 @@ def _source_notebook():
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     return nb
-
-
-class _Listener:
-    """A loopback server on the grader's side that counts who connects."""
-
-    def __init__(self):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
 
 
 def _as_server_account() -> dict:
@@ -172,7 +152,7 @@ def pressed():
     release = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force"],
                              cwd=course, capture_output=True, text=True, timeout=300)
     assert release.returncode == 0, release.stdout + release.stderr
-    listener = _Listener()
+    listener = LoopbackServer()
     key, db = course / "solutions" / LAB / f"{LAB}.ipynb", course / "gradebook.db"
     hostile = nbformat.read(course / "exercises" / LAB / f"{LAB}.ipynb", as_version=4)
     hostile.cells[0].source = HOSTILE % {"key": str(key), "db": str(db), "port": listener.port}

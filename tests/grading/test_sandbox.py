@@ -23,8 +23,6 @@ import hashlib
 import json
 import os
 import re
-import socket
-import threading
 import uuid
 
 import nbformat
@@ -35,7 +33,7 @@ from reciprocity import grading
 from reciprocity.grading import sandbox
 from reciprocity.grading.preprocessors import flat, output_text
 from reciprocity.grading.settings import Limits
-from tests.support.common import ROOT, processes_with, release_lab
+from tests.support.common import ROOT, LoopbackServer, processes_with, release_lab
 
 LAB = "outreach"
 TOKEN = uuid.uuid4().hex[:12]
@@ -140,30 +138,6 @@ def _auto_points(nb):
                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
 
 
-class _AnswerServer:
-    """A loopback server that hands the answer key to whoever connects."""
-
-    def __init__(self, payload: bytes):
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.payload = payload
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                conn.sendall(self.payload)
-
-    def close(self):
-        self.sock.close()
-
-
 def _write(course, student, nb):
     folder = course / "submitted" / student / LAB
     folder.mkdir(parents=True, exist_ok=True)
@@ -182,7 +156,7 @@ def batch(tmp_path_factory):
     source = nbformat.read(course / "solutions" / LAB / f"{LAB}.ipynb", as_version=4)
     release = nbformat.read(course / "exercises" / LAB / f"{LAB}.ipynb", as_version=4)
     key = {c.id: c.source for c in source.cells if c.cell_type == "code"}
-    server = _AnswerServer(json.dumps(key).encode())
+    server = LoopbackServer(json.dumps(key).encode())
     db = course / "gradebook.db"
     paths = [p.format(token=TOKEN, course=course) for p in ESCAPES]
     full = _auto_points(source)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,3 +163,33 @@ def open_page(browser, site, path):
             else None)
     page.goto(f"{site}/{path}", wait_until="networkidle")
     return page, problems, failed, foreign
+
+
+class LoopbackServer:
+    """A server on the grader's side of the loopback that counts who connects and sends them ``payload``.
+
+    Hostile-submission tests point a student's code at it: a sandbox that holds
+    leaves ``connections`` at 0.
+    """
+
+    def __init__(self, payload: bytes = b""):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.payload = payload
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                if self.payload:
+                    conn.sendall(self.payload)
+
+    def close(self):
+        self.sock.close()
+
