@@ -109,9 +109,14 @@ def test_every_explorer_belongs_to_one_insight_and_every_module_to_some():
     assert modules == {insight.explorer_module for insight in INSIGHTS}
 
 
+#: Simulator modules that serve the course's tools rather than a chapter, and what for.
+TOOL_SIMULATORS = {"item_response": "classes with known item parameters, to validate the graders' item report"}
+
+
 def test_every_simulator_module_belongs_to_some_insight():
     used = {path.split(".")[2] for insight in INSIGHTS for path in insight.simulators}
-    assert _package_modules("simulate") <= used, "add the module's simulators to an insight"
+    assert _package_modules("simulate") - set(TOOL_SIMULATORS) <= used, "add the module's simulators to an insight"
+    assert not used & set(TOOL_SIMULATORS), "a simulator a chapter runs is not only a tool's"
 
 
 def test_every_analysis_module_belongs_to_some_insight():

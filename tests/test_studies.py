@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_STUDIES = {"cialdini2009influence", "cialdini2016presuasion", "goldstein2008yes",
                "christensen2016competing", "kohavi2020trustworthy", "newcombe1998interval",
                "wilson1927probable", "holm1979simple", "montgomery2018conditioning",
-               "driagin2016reciprocity", "gerber2008replication"}
+               "driagin2016reciprocity", "gerber2008replication",
+               "ebel1991essentials", "cronbach1951coefficient"}  # the item report's measures (instructor guide)
 
 
 def _markdown(path: Path) -> str:

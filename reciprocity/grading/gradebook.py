@@ -6,6 +6,10 @@ another, such as PostgreSQL on the hub) or the URL given on the command line.
 Parallel workers share it; SQLite URLs get a lock timeout so that they wait
 for each other's short writes. Reading a gradebook (exports) never creates
 one: ``existing_gradebook`` refuses a SQLite file that is not there.
+``wait_for`` waits for a database that stopped answering (a server restart)
+before the grading command grades a student again; ``submission_state`` and
+``restore_submission`` put back what a grading run that failed half way
+(a full disk) had written of a student's submission.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +30,13 @@ from .course import Course
 
 __all__ = ["SQLITE_LOCK_TIMEOUT", "GradebookUnavailable", "PendingGrade", "gradebook_url",
            "existing_gradebook", "ensure_assignment", "submission_score", "graded_timestamps",
-           "pending_manual_grades", "enrol_students", "pg_bin"]
+           "pending_manual_grades", "enrol_students", "pg_bin", "sqlite_file", "wait_for",
+           "DATABASE_WAIT", "submission_state", "restore_submission"]
 
 # seconds a writer waits for SQLite's lock while other workers write (the default is 5)
 SQLITE_LOCK_TIMEOUT = 120
+# seconds the grading command waits for a gradebook that stopped answering (a database restart)
+DATABASE_WAIT = 120
 
 
 def _alembic_on_path() -> None:
@@ -71,7 +79,7 @@ def gradebook_url(course_dir: str | Path, db_url: str | None = None) -> str:
     return db
 
 
-def _sqlite_file(db_url: str) -> Path | None:
+def sqlite_file(db_url: str) -> Path | None:
     """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
     if not db_url.startswith("sqlite:"):
         return None
@@ -91,7 +99,7 @@ def existing_gradebook(db_url: str, lab: str | None = None) -> str:
     from nbgrader.api import Gradebook, MissingEntry
 
     shown = _redacted(db_url)
-    file = _sqlite_file(db_url)
+    file = sqlite_file(db_url)
     if file is not None and not file.is_file():
         raise GradebookUnavailable(
             f"there is no gradebook at {file}. Grade the lab first (python -m "
@@ -114,6 +122,29 @@ def existing_gradebook(db_url: str, lab: str | None = None) -> str:
     return db_url
 
 
+def wait_for(db_url: str, seconds: float = DATABASE_WAIT, poll: float = 0.5) -> bool:
+    """Wait until the gradebook's database accepts a connection again; False after ``seconds``.
+
+    For a PostgreSQL gradebook whose server restarts: each try opens a new
+    connection (nbgrader's gradebooks keep none between uses).
+    """
+    import sqlalchemy
+
+    deadline = time.monotonic() + seconds
+    while True:
+        engine = sqlalchemy.create_engine(db_url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sqlalchemy.text("SELECT 1"))
+            return True
+        except sqlalchemy.exc.SQLAlchemyError:
+            if time.monotonic() >= deadline:
+                return False
+        finally:
+            engine.dispose()
+        time.sleep(poll)
+
+
 def _redacted(db_url: str) -> str:
     """The URL without a password, for messages."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", db_url)
@@ -129,6 +160,60 @@ def submission_score(db_url: str, lab: str, student: str) -> tuple[float, float]
         except MissingEntry:
             return None
         return float(sub.score), float(sub.max_score)
+
+
+def submission_state(db_url: str, lab: str, student: str) -> dict | None:
+    """What autograding changes in the student's submission of ``lab``, as it is now (None: none).
+
+    The submission time, and per notebook the late penalty and every cell's
+    automatic score, "needs manual grade" flag and automatic comment (hand
+    grades and comments are never changed by autograding).
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(lab, student)
+        except MissingEntry:
+            return None
+        return {"timestamp": sub.timestamp, "notebooks": {
+            nb.name: {"late_submission_penalty": nb.late_submission_penalty,
+                      "grades": {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
+                      "comments": {c.name: c.auto_comment for c in nb.comments}}
+            for nb in sub.notebooks}}
+
+
+def restore_submission(db_url: str, lab: str, student: str, state: dict | None) -> None:
+    """Put the student's submission of ``lab`` back as ``submission_state`` read it.
+
+    nbgrader records the submission when it starts grading and saves the
+    grades one cell at a time, so a run that fails half way leaves some of
+    them written. With ``state`` None (there was no submission) the
+    submission is removed; otherwise its fields are set back in one commit.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(lab, student)
+        except MissingEntry:
+            return
+        if state is None:
+            gb.remove_submission(lab, student)
+            return
+        sub.timestamp = state["timestamp"]
+        for nb in sub.notebooks:
+            saved = state["notebooks"].get(nb.name)
+            if saved is None:
+                continue
+            nb.late_submission_penalty = saved["late_submission_penalty"]
+            for grade in nb.grades:
+                if grade.name in saved["grades"]:
+                    grade.auto_score, grade.needs_manual_grade = saved["grades"][grade.name]
+            for comment in nb.comments:
+                if comment.name in saved["comments"]:
+                    comment.auto_comment = saved["comments"][comment.name]
+        gb.db.commit()
 
 
 def graded_timestamps(db_url: str, lab: str) -> dict[str, datetime | None]:

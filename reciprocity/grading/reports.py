@@ -5,6 +5,8 @@
 ``summarise`` (``summary.csv`` and ``summary.png``: the mean score of every
 graded cell, labelled with the insight it assesses) all read the gradebook,
 so they can run again after manual grading (``--summary-only``).
+``cell_scores`` reads every graded cell's scores, for ``summarise`` and the
+item report (``item_analysis``).
 
 They read the course's configured gradebook unless given another
 (``gradebook.gradebook_url``), never create one (``existing_gradebook``), and
@@ -18,6 +20,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +29,8 @@ from . import late, nbgrader_cli
 from .course import Course
 from .gradebook import existing_gradebook, gradebook_url
 
-__all__ = ["export_grades", "export_canvas", "summarise", "atomic_file", "CANVAS_COLUMNS"]
+__all__ = ["export_grades", "export_canvas", "summarise", "cell_scores", "CellScores", "atomic_file",
+           "CANVAS_COLUMNS"]
 
 
 @contextlib.contextmanager
@@ -164,6 +168,76 @@ def export_canvas(lab: str, course_dir: str | Path, out_csv: str | Path, *,
     return out
 
 
+@dataclass(frozen=True)
+class CellScores:
+    """Every graded cell of a lab and every score the gradebook holds for it (see ``cell_scores``).
+
+    Attributes
+    ----------
+    cells : pandas.DataFrame
+        One row per graded cell, in the gradebook's notebook order: ``notebook``,
+        ``grade_id``, ``kind`` (auto / manual) and ``max_score``.
+    scores : pandas.DataFrame
+        One row per graded cell of each submission that has a grade for it:
+        ``student_id``, ``notebook``, ``grade_id``, ``score`` (NaN while the
+        answer waits for a hand grade) and ``late`` (the submission was late;
+        cell scores are before the late penalty, which applies to the whole lab).
+    students : tuple of str
+        Every student in the gradebook (enrolled, or graded once), with or without a submission.
+    submitted : tuple of str
+        The students with a submission of the lab (among ``students=`` when given).
+    """
+
+    cells: pd.DataFrame
+    scores: pd.DataFrame
+    students: tuple[str, ...]
+    submitted: tuple[str, ...]
+
+
+def cell_scores(lab: str, course_dir: str | Path, *, db_url: str | None = None,
+                students: list[str] | None = None) -> CellScores:
+    """Read every graded cell of ``lab`` and each submission's score on it from the gradebook.
+
+    An answer that nbgrader marks "needs manual grade" and that has no manual
+    score yet has ``score`` NaN (a regraded answer that keeps its old hand grade
+    as a starting point keeps that score). ``students`` limits the submissions
+    read. ``GradebookUnavailable`` if the gradebook is missing or lacks the lab.
+
+    Example
+    -------
+    >>> data = cell_scores("outreach", ".")                          # doctest: +SKIP
+    >>> data.scores.pivot(index="student_id", columns="grade_id", values="score")  # doctest: +SKIP
+    """
+    from nbgrader.api import Gradebook
+
+    db = existing_gradebook(gradebook_url(Path(course_dir).resolve(), db_url), lab)
+    cells, rows = [], []
+    with Gradebook(db) as gb:
+        assignment = gb.find_assignment(lab)
+        everyone = tuple(sorted(s.id for s in gb.students))
+        subs = sorted((s for s in assignment.submissions if students is None or s.student_id in students),
+                      key=lambda s: s.student_id)
+        for notebook in assignment.notebooks:
+            for cell in notebook.grade_cells:
+                cells.append({"notebook": notebook.name, "grade_id": cell.name,
+                              "kind": "manual" if cell.cell_type == "markdown" else "auto",
+                              "max_score": float(cell.max_score)})
+        graded = {(c["notebook"], c["grade_id"]) for c in cells}
+        for sub in subs:
+            late = sub.total_seconds_late > 0
+            for nb in sub.notebooks:
+                for grade in nb.grades:  # task cells have grades too: keep the graded cells'
+                    if (nb.name, grade.name) not in graded:
+                        continue
+                    pending = grade.needs_manual_grade and grade.manual_score is None
+                    rows.append({"student_id": sub.student_id, "notebook": nb.name, "grade_id": grade.name,
+                                 "score": float("nan") if pending else float(grade.score), "late": late})
+    return CellScores(
+        cells=pd.DataFrame(cells, columns=["notebook", "grade_id", "kind", "max_score"]),
+        scores=pd.DataFrame(rows, columns=["student_id", "notebook", "grade_id", "score", "late"]),
+        students=everyone, submitted=tuple(s.student_id for s in subs))
+
+
 def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
               db_url: str | None = None, students: list[str] | None = None) -> pd.DataFrame:
     """Mean score per graded cell over the graded submissions, as ``summary.csv`` and ``summary.png``.
@@ -174,40 +248,27 @@ def summarise(lab: str, course_dir: str | Path, out_dir: str | Path, *,
     before the late penalty, which applies to the whole lab),
     ``mean_score`` and ``mean_fraction`` (mean score / max score). Manual
     cells not yet graded in formgrader count in ``needs_manual``, not in the mean.
+    The scores are read by ``cell_scores``.
     """
-    from nbgrader.api import Gradebook, MissingEntry
-
     course = Path(course_dir).resolve()
     out = Path(out_dir).resolve()
-    db = existing_gradebook(gradebook_url(course, db_url), lab)
+    data = cell_scores(lab, course, db_url=db_url, students=students)
     labels = Course.load(course).cell_labels(lab)
+    by_cell = dict(list(data.scores.groupby(["notebook", "grade_id"], sort=False)))
     rows = []
-    with Gradebook(db) as gb:
-        assignment = gb.find_assignment(lab)
-        subs = [s for s in assignment.submissions if students is None or s.student_id in students]
-        for notebook in assignment.notebooks:
-            for cell in notebook.grade_cells:
-                scores, needs, late_scores = [], 0, 0
-                for sub in subs:
-                    try:
-                        grade = gb.find_grade(cell.name, notebook.name, lab, sub.student_id)
-                    except MissingEntry:
-                        continue
-                    if grade.needs_manual_grade and grade.manual_score is None:
-                        needs += 1
-                        continue
-                    scores.append(float(grade.score))
-                    late_scores += sub.total_seconds_late > 0
-                meta = labels.get(cell.name, {})
-                mean = sum(scores) / len(scores) if scores else float("nan")
-                rows.append({
-                    "grade_id": cell.name, "insight": meta.get("insight", ""),
-                    "assesses": meta.get("assesses", ""),
-                    "kind": "manual" if cell.cell_type == "markdown" else "auto",
-                    "max_score": float(cell.max_score), "graded": len(scores),
-                    "needs_manual": needs, "late": late_scores, "mean_score": mean,
-                    "mean_fraction": mean / float(cell.max_score) if cell.max_score else float("nan"),
-                })
+    for cell in data.cells.itertuples():
+        mine = by_cell.get((cell.notebook, cell.grade_id), data.scores.iloc[:0])
+        scored = mine[mine["score"].notna()]
+        meta = labels.get(cell.grade_id, {})
+        mean = float(scored["score"].mean()) if len(scored) else float("nan")
+        rows.append({
+            "grade_id": cell.grade_id, "insight": meta.get("insight", ""),
+            "assesses": meta.get("assesses", ""), "kind": cell.kind,
+            "max_score": cell.max_score, "graded": len(scored),
+            "needs_manual": int(mine["score"].isna().sum()), "late": int(scored["late"].sum()),
+            "mean_score": mean,
+            "mean_fraction": mean / cell.max_score if cell.max_score else float("nan"),
+        })
     order = {gid: i for i, gid in enumerate(labels)}
     frame = pd.DataFrame(rows)
     frame = frame.sort_values("grade_id", key=lambda s: s.map(order).fillna(len(order)))

@@ -29,7 +29,10 @@ class Limits:
     process), ``disk`` (size of the writable folder and of ``/tmp``, each, and
     the largest file), ``output`` (bytes of notebook output the grader keeps)
     and ``open_files``. The wall-clock limit is the grader's (per cell and per
-    student).
+    student). ``notebook`` is checked before any sandbox starts: a submitted
+    notebook file larger than this is not graded but flagged (see
+    ``reciprocity.grading.intake``); it is mostly stored output, which
+    nbgrader clears anyway, but it costs the grader memory and time to read.
     """
 
     memory: int = 3 * GiB
@@ -38,6 +41,7 @@ class Limits:
     disk: int = 100 * MiB
     output: int = 8 * MiB
     open_files: int = 512
+    notebook: int = 20 * MiB
 
     def rlimits(self) -> dict[str, int]:
         """The limits the sandbox sets with ``setrlimit`` (``output`` is the grader's)."""

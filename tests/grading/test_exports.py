@@ -10,72 +10,33 @@ API (no grading needed); the PostgreSQL server is the one
 """
 from __future__ import annotations
 
-import subprocess
-import sys
-import warnings
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from reciprocity import grading
 from reciprocity.grading.gradebook import enrol_students, pending_manual_grades
 from reciprocity.grading.pool import changed_students
 from tests.grading.test_postgres import postgres  # noqa: F401 (the module's PostgreSQL server)
 from tests.support.common import ROOT
+from tests.support.nbgrader_course import LAB, lab_notebook, make_course, write_submission
 
-LAB = "probe"
 ROSTER = {"ann": {"first_name": "Ann", "last_name": "Lee"},
           "zoe": {"first_name": "Zoë", "last_name": "Ødegård"},  # never submits
           "kim": {}}  # no name given: listed under the id
-REPORT_FILES = ("grades.csv", "canvas.csv", "summary.csv", "summary.png")
-
-
-def _lab_notebook():
-    answer = new_code_cell("### BEGIN SOLUTION\nx = 42\n### END SOLUTION")
-    answer.metadata["nbgrader"] = {"grade": False, "grade_id": "answer", "locked": False,
-                                   "schema_version": 3, "solution": True, "task": False}
-    test = new_code_cell("assert x == 42")
-    test.metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "locked": True, "points": 2,
-                                 "schema_version": 3, "solution": False, "task": False}
-    memo = new_markdown_cell("=== BEGIN MARK SCHEME ===\nAnything.\n=== END MARK SCHEME ===\n\n"
-                             "YOUR ANSWER HERE")
-    memo.metadata["nbgrader"] = {"grade": True, "grade_id": "memo", "locked": False, "points": 3,
-                                 "schema_version": 3, "solution": True, "task": False}
-    nb = new_notebook(cells=[answer, test, memo])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return nb
+REPORT_FILES = ("grades.csv", "canvas.csv", "summary.csv", "summary.png",
+                "items.csv", "insights.csv", "items.html")  # the last three: the item report
 
 
 def _course(folder: Path, config_extra: str = "") -> Path:
     """A course holding LAB in its gradebook (nbgrader generate_assignment), nothing graded yet."""
-    import nbformat
-
-    (folder / "solutions" / LAB).mkdir(parents=True)
-    nbformat.write(_lab_notebook(), folder / "solutions" / LAB / f"{LAB}.ipynb")
-    (folder / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text()
-                                               + "\n" + config_extra)
-    gen = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force"],
-                         cwd=folder, capture_output=True, text=True, timeout=300)
-    assert gen.returncode == 0, gen.stdout + gen.stderr
-    return folder
+    return make_course(folder, lab_notebook(mark_scheme=True), config_extra=config_extra, timeout=300)
 
 
 def _submit(db_url: str, student: str, auto: float, manual: float | None) -> None:
     """A graded submission written straight into the gradebook, as autograde would leave it."""
-    from nbgrader.api import Gradebook
-
-    with warnings.catch_warnings(), Gradebook(db_url) as gb:
-        warnings.simplefilter("ignore")  # nbgrader's add_submission trips SQLAlchemy's autoflush
-        gb.add_submission(LAB, student, timestamp=datetime(2026, 12, 1, 12, 0))
-        test = gb.find_grade("test_x", LAB, LAB, student)
-        test.auto_score, test.needs_manual_grade = auto, False
-        memo = gb.find_grade("memo", LAB, LAB, student)
-        memo.manual_score = manual
-        memo.needs_manual_grade = manual is None
-        gb.db.commit()
+    write_submission(db_url, student, {"test_x": auto, "memo": manual})
 
 
 def _export(course: Path, capsys, *extra: str) -> tuple[int, str]:

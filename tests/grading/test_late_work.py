@@ -18,23 +18,18 @@ grading runs (each student's kernel in the sandbox):
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from reciprocity import grading
 from reciprocity.grading.deadlines import DeadlinePolicyError
-from tests.support.common import ROOT
+from tests.support.nbgrader_course import LAB, lab_notebook, make_course
 
 pytestmark = pytest.mark.slow
 
-LAB = "probe"
 POLICY = """
 [late]
 per = "day"
@@ -48,21 +43,6 @@ EXTENSION = '\n[labs.probe.extensions]\nlate = "P2D"\n'
 SUBMITTED = {"ontime": "2026-03-01 10:00:00.000000 UTC",  # an hour early
              "late": "2026-03-02 23:00:00.000000 UTC"}  # 36 hours late: 2 started days
 MEMO, COMMENT = "The photo raised replies because people answer a face.", "Clear argument."
-
-
-def _source() -> nbformat.NotebookNode:
-    answer = new_code_cell("### BEGIN SOLUTION\nx = 42\n### END SOLUTION")
-    answer.metadata["nbgrader"] = {"grade": False, "grade_id": "answer", "locked": False,
-                                   "schema_version": 3, "solution": True, "task": False}
-    test = new_code_cell("assert x == 42")
-    test.metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "locked": True, "points": 2,
-                                 "schema_version": 3, "solution": False, "task": False}
-    memo = new_markdown_cell("YOUR ANSWER HERE")
-    memo.metadata["nbgrader"] = {"grade": True, "grade_id": "memo", "locked": False, "points": 3,
-                                 "schema_version": 3, "solution": True, "task": False}
-    nb = new_notebook(cells=[answer, test, memo])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return nb
 
 
 def _submit(root: Path, student: str, memo: str, stamp: str) -> None:
@@ -108,14 +88,7 @@ def term(tmp_path_factory):
     """The term above, run once; each step's exports and gradebook readings."""
     from nbgrader.api import Gradebook
 
-    root = tmp_path_factory.mktemp("late-course")
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    (root / "solutions" / LAB).mkdir(parents=True)
-    nbformat.write(_source(), root / "solutions" / LAB / f"{LAB}.ipynb")
-    gen = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB, "--force",
-                          "--CourseDirectory.release_directory=release"],
-                         cwd=root, capture_output=True, text=True, timeout=600)
-    assert gen.returncode == 0, gen.stdout + gen.stderr
+    root = make_course(tmp_path_factory.mktemp("late-course"), lab_notebook(), release_directory="release")
     policy = root / "deadlines.toml"
     policy.write_text(POLICY)
     for student, stamp in SUBMITTED.items():

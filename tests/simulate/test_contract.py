@@ -170,6 +170,15 @@ CASES: dict[str, Case] = {
                                                        for k in SVO_TYPES}}),
                     ("share_future", {"share_future": -0.1})),
         columns=("person_id", "svo_type", "future_benefit", "returned")),
+    "simulate_item_responses": Case(
+        valid={"n_students": 30},
+        impossible=(("n_students", {"n_students": 1}), ("n_students", {"n_students": 2.5}),
+                    ("slopes", {"slopes": [9.0] * 16}), ("slopes", {"slopes": []}),
+                    ("locations", {"locations": [float("nan")] * 16}), ("points", {"points": [0] * 16}),
+                    ("one entry per question", {"slopes": [1.0, 1.0]})),
+        columns=("student_id", "grade_id", "max_score", "slope", "location", "ability", "p_correct", "correct",
+                 "score"),
+        probabilities=("p_correct",)),
     "simulate_trial_log": Case(
         valid={"n_users": 300},
         impossible=(("n_users", {"n_users": 1}), ("share_b", {"share_b": 1.0}),
