@@ -8,3 +8,12 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 c.ExchangeFactory.collect = "reciprocity.grading.formgrader_exchange.CollectOnTheGradingPage"
 c.ExchangeFactory.list = "reciprocity.grading.formgrader_exchange.ListWithoutRemove"
 c.ExchangeFactory.release_feedback = "reciprocity.grading.formgrader_exchange.ReleaseFeedbackOnTheGradingPage"
+
+# the formgrader's Generate refuses a lab that is released or has submissions (it would
+# change the cells students answer); see reciprocity/grading/formgrader_generate.py
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+from reciprocity.grading.formgrader_generate import RefuseReleasedLab  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    RefuseReleasedLab, *GenerateAssignment.class_traits()["preprocessors"].default()]

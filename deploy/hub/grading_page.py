@@ -1,9 +1,11 @@
 """What the grading page of one course shows: its labs, their state, the reports and the job log.
 
 ``page_view`` gathers everything the template ``templates/grading.html``
-needs, as plain values: per lab, whether it is released, how many students
-have a submission waiting in the exchange, how many are graded, how many
-answers wait for a hand grade (with links to them in the formgrader when
+needs, as plain values: per lab, whether it is released, its due date
+(or what is wrong with ``deadlines.toml``), how many students have a
+submission waiting in the exchange, how many are graded, which of them are
+late (as the last grade or export left the gradebook), how many answers wait
+for a hand grade (with links to them in the formgrader when
 feedback was refused), the report files; then every job, newest first, and
 the message for the status line (the outcome of the job the person just
 started, or why nothing was started).
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from grading_jobs import ACTIONS, Course, Job, JobLog, inbound_students, report_files
+from grading_jobs import ACTIONS, Course, Job, JobLog, inbound_students, read_policy, report_files
 
 STATE_LABELS = {"running": "running", "done": "finished", "failed": "failed",
                 "refused": "refused"}
@@ -73,19 +75,39 @@ def _refusal(log: JobLog, lab: str) -> Job | None:
     return None
 
 
-def _lab_facts(course: Course, lab: str) -> dict:
+def _deadline(policy, problem: str, lab: str) -> str:
+    """The lab's due date as the page states it (or why there is none)."""
+    if problem:
+        return problem
+    if policy is None or lab not in policy.labs:
+        return "No due date (deadlines.toml in the course directory has none for this lab)."
+    deadline = policy.labs[lab]
+    extended = len(deadline.extensions)
+    return (f"Due {deadline.due.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+            + (f", {extended} extension(s)" if extended else "")
+            + f"; late work: {policy.late.describe()}.")
+
+
+def _lab_facts(course: Course, lab: str, policy, problem: str) -> dict:
     from reciprocity.grading.gradebook import graded_timestamps, pending_manual_grades
+    from reciprocity.grading.late import read_status
 
     try:
         graded = len(graded_timestamps(course.db_url, lab))
         pending = len(pending_manual_grades(course.db_url, lab))
+        late = sorted((s for s in read_status(course.db_url, lab).values() if s.late),
+                      key=lambda s: s.student)
         db_error = ""
     except Exception as err:  # the page still loads; the problem is shown
         graded = pending = 0
+        late = []
         db_error = f"The gradebook could not be read ({type(err).__name__})."
     released = (course.exchange / course.name / "outbound" / lab).is_dir()
     return {"name": lab, "released": released, "waiting": len(inbound_students(course, lab)),
             "graded": graded, "pending": pending, "db_error": db_error,
+            "deadline": _deadline(policy, problem, lab),
+            "late": [f"{s.student}: {s.describe()}" for s in late[:PENDING_SHOWN]],
+            "late_more": max(0, len(late) - PENDING_SHOWN),
             "files": [{**f, "when": when(f["modified"]), "size": size(f["bytes"])}
                       for f in report_files(course, lab)]}
 
@@ -94,9 +116,10 @@ async def page_view(course: Course, log: JobLog, user: str, prefix: str, job_id:
                     busy_id: str | None = None) -> dict:
     """Everything ``templates/grading.html`` shows, for ``user``."""
     loop = asyncio.get_running_loop()
+    policy, problem = read_policy(course)
     labs = []
     for lab in course.labs():
-        facts = await loop.run_in_executor(None, _lab_facts, course, lab)
+        facts = await loop.run_in_executor(None, _lab_facts, course, lab, policy, problem)
         refused = _refusal(log, lab)
         if refused:
             facts["refusal"] = {"outcome": refused.outcome,

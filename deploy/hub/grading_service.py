@@ -18,13 +18,28 @@ scope (short-lived: ``run.py token USER --scope access:services!service=grade-<c
     POST api/labs/<lab>/feedback                               -> 202 {"id": ...} | 409 busy
     POST api/labs/<lab>/export     [canvas_title, canvas_id]   -> 202 {"id": ...} | 409 busy
     GET  api/jobs                  every job, newest first (without output)
-    GET  api/jobs/<id>             one job: state running|done|failed|refused, outcome, log, pending
+    GET  api/jobs/<id>             one job: state running|done|failed|refused, outcome, log, pending,
+                                   lms (LTI mode: the scores sent to the LMS, see grading_jobs.py)
+
+Everything above is for the course's staff (the roster's instructors and TAs);
+the service refuses anyone else even when the hub lets them through. One
+route is for the course's students too, with the token of their own
+single-user server (``reciprocity.grading.due_dates_extension`` asks it, so
+JupyterLab can show their due dates)::
+
+    GET  api/due                   the caller's due dates (their extensions), the late rule
+
+It also answers ``/tree/<course>/...`` (the hub's proxy routes it here, see
+``jupyterhub_config.py``): nbgrader's formgrader links a lab's name and its
+*Preview* there, outside the formgrader's own URL; they are redirected into
+the course's formgrader server.
 
 It listens on 127.0.0.1 only; the hub's proxy is the way in.
 """
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -32,7 +47,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from grading_jobs import ACTIONS, LAB, REPORT_FILES, Course, Job, JobLog, open_course_file, run
+from grading_jobs import ACTIONS, LAB, REPORT_FILES, Course, Job, JobLog, due_dates, open_course_file, run
 from grading_page import page_view
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
@@ -40,7 +55,8 @@ from tornado.ioloop import IOLoop
 
 HERE = Path(__file__).resolve().parent
 CANVAS_ID = re.compile(r"^[0-9]{0,20}$")
-CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".png": "image/png"}
+CONTENT_TYPES = {".csv": "text/csv; charset=utf-8", ".png": "image/png",
+                 ".html": "text/html; charset=utf-8"}  # served as a download (attachment), never shown here
 
 
 class OAuthCallback(HubOAuthCallbackHandler):
@@ -57,9 +73,25 @@ class Base(HubOAuthenticated, web.RequestHandler):
         self.course, self.log = course, log
         self.hub_auth = hub_auth
 
+    # the hub lets the course's students reach the service (for api/due); the rest is staff's
+    staff_only = True
+
+    def prepare(self):
+        user = self.current_user
+        if user and self.staff_only and user["name"] not in self.course.staff():
+            raise web.HTTPError(403, f"{user['name']} is not an instructor or TA of {self.course.name}")
+
     @property
     def who(self) -> str:
         return self.current_user["name"]
+
+    def write_error(self, status_code, **kwargs):
+        # say why (tornado's own page says only "Forbidden")
+        reason = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(reason, "log_message", None) or self._reason
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(f"<!doctype html><html lang=en><title>{status_code}</title>"
+                    f"<h1>{status_code}: {html.escape(self._reason)}</h1><p>{html.escape(message)}</p>")
 
     def lab(self, lab: str) -> str:
         if not LAB.match(lab) or lab not in self.course.labs():
@@ -141,6 +173,7 @@ class ApiBase(Base):
     def prepare(self):
         if not self.current_user:
             raise web.HTTPError(403, "needs a hub token with access to this course's grading service")
+        super().prepare()
 
     def write_json(self, obj, status: int = 200) -> None:
         self.set_status(status)
@@ -173,6 +206,28 @@ class ApiJobHandler(ApiBase):
         self.write_json(self.log.jobs[job_id].to_dict())
 
 
+class ApiDueHandler(ApiBase):
+    """A member's own due dates: what JupyterLab shows above the Assignments list and each lab."""
+
+    staff_only = False
+
+    def get(self):
+        people = self.course.people()
+        if self.who not in set(people["students"]) | self.course.staff():
+            raise web.HTTPError(403, f"{self.who} is not in {self.course.name}")
+        self.write_json(due_dates(self.course, self.who))
+
+
+class FormgraderLinkHandler(web.RequestHandler):
+    """``/tree/<course>/PATH`` (the formgrader's lab-name and Preview links): into the formgrader."""
+
+    def initialize(self, course: Course):
+        self.course = course
+
+    def get(self, kind, path):
+        self.redirect(f"/services/{self.course.name}/lab/tree/{self.course.name}/{path}")
+
+
 def make_app(course: Course, prefix: str, hub_auth: HubOAuth) -> web.Application:
     log = JobLog(course.log_file)
     kw = {"course": course, "log": log, "hub_auth": hub_auth}
@@ -184,6 +239,9 @@ def make_app(course: Course, prefix: str, hub_auth: HubOAuth) -> web.Application
         (rf"{prefix}labs/([^/]+)/files/([^/]+)", FileHandler, kw),
         (rf"{prefix}api/labs/([^/]+)/({actions})", ApiActionHandler, kw),
         (rf"{prefix}api/jobs/?", ApiJobHandler, kw),
+        (rf"{prefix}api/due", ApiDueHandler, kw),
+        (rf"/(tree|notebooks|edit)/{re.escape(course.name)}/(.*)", FormgraderLinkHandler,
+         {"course": course}),
         (rf"{prefix}api/jobs/([0-9a-f]+)", ApiJobHandler, kw),
     ], prefix=prefix, cookie_secret=secrets.token_bytes(32), xsrf_cookies=True,
         template_path=str(HERE / "templates"), static_path=str(HERE / "static"),

@@ -20,7 +20,9 @@ roles and services. The layout is nbgrader's "multiple classes" pattern:
 Students see only themselves: the default ``user`` role (``self``) is pinned
 here, so a later JupyterHub default cannot widen it, and no role of theirs
 lists or reads other users. Tokens made on the hub's token page or API expire
-within a day.
+within a day, and the token page's *Permissions* field starts with the least
+a token usually needs (``templates/hub/token.html``) instead of empty, which
+would give the token all its owner's rights.
 
 Nothing listens beyond 127.0.0.1 unless ``run.py up --ip`` says so.
 """
@@ -53,15 +55,77 @@ c.JupyterHub.db_url = setup["hub_db_url"]
 c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "hub" / "jupyterhub.pid")
 
-# --- who may log in: local accounts checked with PAM ---------------------------------
-# A real deployment uses the institution's login instead (e.g. oauthenticator,
-# ltiauthenticator for an LMS) and real accounts; see deploy/hub/README.md.
-c.JupyterHub.authenticator_class = "pam"
-c.PAMAuthenticator.open_sessions = False
-c.Authenticator.allowed_users = set(setup["people"])
+
+
+# --- LTI mode (`run.py up --lti lti.toml`): the school's LMS logs people in ------------
+def lti_mode(lti: dict) -> None:
+    """LTI 1.3 logins (``reciprocity.lms``), and a Unix account for each person before their server starts.
+
+    ``lti_config`` sets ltiauthenticator's LTI13Authenticator, ``allow_all`` (the
+    launch hook decides who enters: linked LMS courses only), ``manage_groups``
+    (a launch sets the person's course groups; the hub then refuses
+    ``load_groups`` and its groups API) and the launch checks; ``auth_state``
+    keeps each person's LTI id, encrypted with ``JUPYTERHUB_CRYPT_KEY`` (run.py).
+    Before those checks, a launch whose username cannot be a local account of
+    this hub is refused (nothing is recorded). The pre-spawn hook makes the
+    person's account (run.py's ``lti_prepare_account``) in the Unix groups of
+    the courses they are in, which is what lets their server read the courses'
+    exchange folders.
+    """
+    import asyncio
+    import importlib.util
+    import threading
+
+    from tornado.web import HTTPError
+
+    from reciprocity.lms.authenticator import lti_config
+
+    spec = importlib.util.spec_from_file_location("hub_run", Path(setup["repo"]) / "deploy" / "hub" / "run.py")
+    hub_run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hub_run)
+    lti_config(c, {"lti_config": lti["config"], "https": lti["https"], "enable_auth_state": True})
+    launch_checks = c.Authenticator.post_auth_hook
+
+    async def unix_name_first(authenticator, handler, auth_model: dict) -> dict:
+        problem = hub_run.lti_username_problem(STATE, auth_model["name"])
+        if problem:
+            authenticator.log.warning("LTI launch refused for %s: %s", auth_model["name"], problem)
+            raise HTTPError(403, "%s", problem)
+        return await launch_checks(authenticator, handler, auth_model)
+
+    accounts = threading.Lock()  # one useradd/usermod at a time
+
+    def prepare(name: str, member_of: list[str]) -> None:
+        with accounts:
+            hub_run.lti_prepare_account(STATE, name, member_of)
+
+    async def account_before_spawn(spawner) -> None:
+        member_of = [g.name.removeprefix("nbgrader-") for g in spawner.user.groups]
+        member_of = sorted(m for m in member_of if m in setup["courses"])
+        try:
+            await asyncio.to_thread(prepare, spawner.user.name, member_of)
+        except hub_run.SetupError as err:
+            raise RuntimeError(str(err)) from None
+
+    c.Authenticator.post_auth_hook = unix_name_first
+    c.Spawner.pre_spawn_hook = account_before_spawn
+
+
+# --- who may log in: local accounts checked with PAM, or the LMS (LTI mode) -----------
+# With PAM, accounts and passwords come from the roster (run.py up --roster FILE).
+# A real deployment uses the institution's login instead (oauthenticator, or the LMS
+# with `run.py up --lti`) and real accounts; see deploy/hub/README.md.
+if setup.get("lti"):
+    lti_mode(setup["lti"])
+else:
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.open_sessions = False
+    c.Authenticator.allowed_users = set(setup["people"])
 c.Authenticator.admin_users = set()
 # tokens from the token page or the API: a day at most (no "never expires")
 c.JupyterHub.token_expires_in_max_seconds = 24 * 3600
+# the token page's Permissions field starts narrow (JupyterHub's own page, extended)
+c.JupyterHub.template_paths = [str(Path(setup["repo"]) / "deploy" / "hub" / "templates" / "hub")]
 
 # --- single-user servers: one process per person, as that person's Unix account ------
 c.JupyterHub.spawner_class = "localprocess"
@@ -69,10 +133,23 @@ c.Spawner.cmd = [f"{venv_bin}/jupyterhub-singleuser"]
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab"
+
+
+def due_sources(spawner) -> str:
+    """The grading services that know this person's due dates: those of their courses (now)."""
+    mine = {g.name.removeprefix("nbgrader-") for g in spawner.user.groups}
+    return json.dumps({c: f"http://127.0.0.1:{info['grading_port']}/services/grade-{c}/"
+                       for c, info in setup["services"].items() if c in mine})
+
+
 c.Spawner.environment = {
     "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
     # nbgrader's exchange settings and the student-side extensions (etc/student/)
     "JUPYTER_CONFIG_PATH": str(STATE / "etc" / "student"),
+    # the reciprocity-hub JupyterLab extension (due dates, save before submit, feedback pages)
+    "JUPYTER_PATH": str(STATE / "share" / "jupyter"),
+    # for reciprocity.grading.due_dates_extension: ask these services with the server's token
+    "RECIPROCITY_DUE_SOURCES": due_sources,
 }
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
@@ -93,8 +170,11 @@ for course, people in courses.items():
     students = f"group=students-{course}"
     roles += [
         {"name": f"nbgrader-{course}", "groups": [f"nbgrader-{course}"],
-         # the course list extension discovers the course through the services API
-         "scopes": ["list:services", f"read:services!service={course}"]},
+         # the course list extension discovers the course through the services API;
+         # the grading service answers members' api/due (their due dates) and refuses
+         # everything else to anyone who is not on the course's staff
+         "scopes": ["list:services", f"read:services!service={course}",
+                    f"access:services!service=grade-{course}"]},
         {"name": f"formgrade-{course}", "groups": [f"formgrade-{course}"],
          "scopes": [f"access:services!service={course}",
                     f"access:services!service=grade-{course}"]},
@@ -103,15 +183,18 @@ for course, people in courses.items():
          "scopes": ["admin-ui", f"list:users!{students}", f"read:users!{students}",
                     f"servers!{students}"]},
     ]
-c.JupyterHub.load_groups = groups
+if not setup.get("lti"):  # in LTI mode launches set the groups (their roles below create them)
+    c.JupyterHub.load_groups = groups
 roles += [
     # everyone: their own resources only (JupyterHub's default, pinned)
     {"name": "user", "scopes": ["self"]},
     # the token each single-user server holds: enough for nbgrader's JupyterHubAuthPlugin
-    # to read its own user's groups (which courses they are in), nothing more
+    # to read its own user's groups (which courses they are in), and to ask the grading
+    # services for its user's due dates (a token never holds more than its owner may)
     {"name": "server", "scopes": ["users:activity!user", "access:servers!server",
                                  "read:users:name!user", "read:users:groups!user",
-                                 "list:services", "read:services"]},
+                                 "list:services", "read:services",
+                                 *(f"access:services!service=grade-{c}" for c in courses)]},
     # the operator's token (run.py roster, token, status): users, servers, group members, tokens
     {"name": "operator", "services": ["operator"],
      "scopes": ["admin:users", "admin:servers", "tokens", "groups", "list:services",
@@ -142,3 +225,9 @@ for course, info in setup["services"].items():
          "api_token": info["grading_token"], "oauth_no_confirm": True},
     ]
 c.JupyterHub.services = services
+# nbgrader's formgrader links a lab's name and its Preview to /tree/<course>/... at the root
+# of the site (it ignores the server's base URL): each course's grading service answers
+# those paths with a redirect into the course's formgrader server
+c.Proxy.extra_routes = {f"/{kind}/{course}/": f"http://127.0.0.1:{info['grading_port']}"
+                        for course, info in setup["services"].items()
+                        for kind in ("tree", "notebooks", "edit")}

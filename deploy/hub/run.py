@@ -34,6 +34,18 @@ folder (``--state``, default ``/srv/reciprocity-hub``):
 
 Everything listens on 127.0.0.1 unless ``--ip`` says otherwise (use TLS then:
 ``--ssl-cert``/``--ssl-key``).
+
+LTI mode: the school's LMS logs people in (LTI 1.3; ``reciprocity.lms``)::
+
+    sudo .venv/bin/python deploy/hub/run.py up --lti /srv/reciprocity-hub/lti.toml [--public-https]
+
+The courses, and their grader accounts, come from ``lti.toml``'s
+``[courses]``; there is no roster and no password. A launch from an LMS course
+puts the person in that course's hub groups with their LMS role, and their
+local account is made when their first server starts (``lti_prepare_account``,
+the hub's ``Spawner.pre_spawn_hook``). Everything else is as above. ``status``,
+``token`` and ``down`` work the same; ``roster`` reads each course's LMS roster
+into its gradebook.
 """
 from __future__ import annotations
 
@@ -67,6 +79,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 VENV_BIN = Path(sys.executable).parent
 CHP = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
+LAB_BUILDER = REPO / "node_modules" / "@jupyterlab" / "builder"
+LABEXTENSION = HERE / "labextension"  # an npm workspace of the repository's package.json
+LABEXTENSION_BUILD = REPO / "build" / "hub-labextension" / "reciprocity-hub"  # its outputDir
 MARKER = "reciprocity-hub"
 NAME_OK = set(string.ascii_lowercase + string.digits + "-")
 DB_USER = "postgres"
@@ -125,12 +140,36 @@ def missing_prerequisites(sandbox: bool = True) -> list[str]:
 
 
 def ensure_proxy() -> None:
-    if CHP.exists():
+    """configurable-http-proxy, and the builder of the hub's JupyterLab extension (npm, once)."""
+    if CHP.exists() and LAB_BUILDER.exists():
         return
-    say("installing configurable-http-proxy (npm install in the repository)")
+    say("installing configurable-http-proxy and @jupyterlab/builder (npm install in the repository)")
     sh(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO)
-    if not CHP.exists():
-        raise SetupError(f"npm install did not provide {CHP}")
+    for needed in (CHP, LAB_BUILDER):
+        if not needed.exists():
+            raise SetupError(f"npm install did not provide {needed}")
+
+
+def install_labextension(share: Path) -> None:
+    """JupyterLab's ``reciprocity-hub`` extension, built (if its sources changed) into ``share``.
+
+    It shows students their due dates, saves before Submit and opens feedback
+    as a page (deploy/hub/labextension/lib/index.js). Built offline against the
+    installed JupyterLab's own package file; servers find it through JUPYTER_PATH.
+    """
+    import jupyterlab
+
+    sources = [p for p in LABEXTENSION.rglob("*") if p.is_file()]
+    stamp = LABEXTENSION_BUILD / "package.json"
+    if not stamp.exists() or max(p.stat().st_mtime for p in sources) > stamp.stat().st_mtime:
+        core = Path(jupyterlab.__file__).parent / "staging" / "package.json"
+        say("building the hub's JupyterLab extension")
+        sh([str(VENV_BIN / "jupyter"), "labextension", "build", str(LABEXTENSION),
+            f"--core-package-file={core}"], stdout=subprocess.DEVNULL,
+           env={**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    target = share / "labextensions" / LABEXTENSION_BUILD.name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(LABEXTENSION_BUILD, target)
 
 
 def free_port() -> int:
@@ -335,13 +374,14 @@ def write_from_template(template: Path, target: Path, prefix: str = "", **values
 
 
 def jupyter_settings(folder: Path, disabled_server: list[str], disabled_lab: list[str],
-                     static: list[str] = ()) -> None:
+                     static: list[str] = (), enabled_server: list[str] = ()) -> None:
     """Server extensions and JupyterLab plugins for one kind of server; no calls to the internet.
 
     ``static``: folders the server also serves, without sign-in, under its ``static/`` URL.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    server = {"ServerApp": {"jpserver_extensions": {name: False for name in disabled_server},
+    extensions = {name: False for name in disabled_server} | {name: True for name in enabled_server}
+    server = {"ServerApp": {"jpserver_extensions": extensions,
                             # a terminal's shell keeps the server's environment (the course's
                             # Python first on PATH); a login shell would reset PATH from /etc/profile
                             "terminado_settings": {"shell_command": ["/bin/bash"]},
@@ -488,6 +528,141 @@ def hub_groups(courses: dict) -> dict[str, list[str]]:
     return groups
 
 
+# -------------------------------------------------------------------------- LTI mode
+# `up --lti lti.toml`: the school's LMS logs people in (reciprocity.lms, with
+# jupyterhub-ltiauthenticator). There is no roster and no password: the courses, and
+# their grader accounts, come from lti.toml's [courses]; a person's hub groups come
+# from their launches (the authenticator manages them); their Unix account is made
+# when their first server starts (lti_prepare_account, the hub's Spawner.pre_spawn_hook
+# in jupyterhub_config.py), in the Unix groups of the courses they are in then.
+LTI_CRYPT_KEY = "jupyterhub_crypt_key"  # in STATE/hub: encrypts auth_state (people's LTI ids)
+
+
+def lti_load(path: Path):
+    """The checked ``lti.toml`` (``reciprocity.lms.config``); ``SetupError`` listing what to fix."""
+    from reciprocity.lms.config import LtiConfigError, load_config
+
+    try:
+        return load_config(path)
+    except LtiConfigError as err:
+        raise SetupError(str(err)) from None
+
+
+def lti_courses(config) -> dict[str, dict[str, list[str]]]:
+    """The courses of ``lti.toml``, with nobody in them yet: people arrive by launching."""
+    return {course: {"instructors": [], "tas": [], "students": []} for course in config.courses}
+
+
+def lti_state(config, args) -> dict:
+    """What the hub and the grading services need to know of LTI mode (``setup["lti"]``)."""
+    config.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config.state_dir.chmod(0o700)  # launches and grades posted: root only
+    https = bool(args.ssl_cert or args.public_https)
+    return {"config": str(config.path), "https": https, "launches": str(config.launches_path)}
+
+
+def lti_crypt_key(state: Path) -> str:
+    """The hub's ``JUPYTERHUB_CRYPT_KEY`` (made once, kept in ``STATE/hub``, root only)."""
+    path = state / "hub" / LTI_CRYPT_KEY
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def ensure_graders(state: Path, courses: dict) -> None:
+    """Each course's Unix group ``nbgrader-<course>`` and grader account (LTI mode: nobody else yet)."""
+    for course in courses:
+        ensure_group(f"nbgrader-{course}")
+        ensure_account(f"grader-{course}", state / "homes" / f"grader-{course}", [f"nbgrader-{course}"])
+
+
+def lti_accounts(state: Path) -> list[str]:
+    """The people's accounts LTI launches made for this hub: marked, with their home in ``STATE/homes``."""
+    homes = state / "homes"
+    return sorted(e.pw_name for e in pwd.getpwall()
+                  if e.pw_gecos.split(",")[0] == MARKER and Path(e.pw_dir).parent == homes
+                  and not e.pw_name.startswith("grader-"))
+
+
+def lti_username_problem(state: Path, name: str) -> str | None:
+    """Why ``name`` (a hub username from a launch) cannot be a person's account here; None if it can.
+
+    The hub's launch hook refuses the launch with this message, before the
+    person exists anywhere: a server runs as a local account of the same name.
+    """
+    fix = ("Ask the hub's operator to set [tool] username_key in lti.toml to a claim that holds "
+           "such a name (e.g. a custom field with the LMS login id).")
+    if not name or set(name) - NAME_OK or not name[0].isalpha() or len(name) > 24:
+        return (f"Your LMS username {name!r} cannot name an account on this hub: it takes lowercase "
+                f"letters, digits and '-', starting with a letter, at most 24 characters. {fix}")
+    if name.startswith("grader-"):
+        return f"Your LMS username {name!r} is reserved on this hub (grader-<course> accounts). {fix}"
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    if entry.pw_gecos.split(",")[0] != MARKER or Path(entry.pw_dir) != state / "homes" / name:
+        return (f"Your LMS username {name!r} is already an account on the hub's machine that this hub "
+                f"did not make, so it cannot be yours. {fix}")
+    return None
+
+
+def lti_prepare_account(state: Path, name: str, courses: list[str]) -> None:
+    """A person's Unix account, in the Unix groups of ``courses`` (their courses now); run before their server starts.
+
+    Made at the first start, brought up to date at every later one (a course
+    launched into since then adds its group at the next start). Refuses
+    (``SetupError``) a name that ``lti_username_problem`` refuses.
+    """
+    problem = lti_username_problem(state, name)
+    if problem:
+        raise SetupError(problem)
+    for course in courses:
+        ensure_group(f"nbgrader-{course}")
+    ensure_account(name, state / "homes" / name, [f"nbgrader-{course}" for course in sorted(courses)])
+    first_layout(name)
+
+
+def lti_people(setup: dict) -> dict[str, dict[str, list[str]]]:
+    """course -> instructors, tas, students: everyone who has launched into it, by their latest role."""
+    from reciprocity.lms.launches import LaunchRecords
+
+    records = LaunchRecords(setup["lti"]["launches"])
+    people = {}
+    for course in setup["courses"]:
+        roles = records.course_members(course)
+        people[course] = {key: sorted(n for n, r in roles.items() if r == role)
+                          for key, role in (("instructors", "instructor"), ("tas", "ta"),
+                                            ("students", "student"))}
+    return people
+
+
+def lti_roster(setup: dict) -> None:
+    """``run.py roster`` in LTI mode: each course's LMS roster (NRPS) into its gradebook, names and LTI ids."""
+    from reciprocity.lms.roster import RosterUnavailable, enrol_from_lms
+
+    config = lti_load(Path(setup["lti"]["config"]))
+    for course in setup["courses"]:
+        try:
+            count, unmatched = enrol_from_lms(config, course, setup["services"][course]["db_url"])
+        except RosterUnavailable as err:
+            say(f"  {course}: roster not read: {err}")
+            continue
+        waiting = ", ".join(m.name or m.lti_user_id for m in unmatched)
+        say(f"  {course}: {count} student(s) from the LMS in the gradebook"
+            + (f"; not on the hub yet (never launched the tool): {waiting}" if waiting else ""))
+
+
+def lti_addresses(base: str) -> list[str]:
+    """What the LMS's registration of the tool asks for, at this hub's address."""
+    return [f"LTI 1.3 login (OIDC initiation) URL: {base}/hub/lti13/oauth_login",
+            f"LTI 1.3 redirect (launch) URL:       {base}/hub/lti13/oauth_callback",
+            f"the tool's JSON configuration:       {base}/hub/lti13/config",
+            "the tool's public key (JWKS):         python -m reciprocity.lms jwks --config LTI_TOML"]
+
+
 # ------------------------------------------------------------------------------- up
 def up(args) -> None:
     state = Path(args.state).resolve()
@@ -506,24 +681,31 @@ def up(args) -> None:
         problem = installation_problem()
         if problem:
             raise SetupError(problem)
-    courses, names = load_roster(Path(args.roster))
+    lti = lti_load(Path(args.lti)) if args.lti else None  # LTI mode: the LMS is the roster
+    courses, names = (lti_courses(lti), {}) if lti else load_roster(Path(args.roster))
+    lti_settings = lti_state(lti, args) if lti else None
     t0 = time.monotonic()
 
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o755)  # single-user servers read STATE/etc; everything private is below
     # homes: 0711, so a server reaches its own home but nobody lists who has one
     for sub, mode in (("hub", 0o700), ("homes", 0o711), ("etc", 0o755), ("quarantine", 0o700),
-                      ("grading", 0o700)):
+                      ("grading", 0o700), ("share", 0o755)):
         (state / sub).mkdir(exist_ok=True)
         (state / sub).chmod(mode)
     install_mathjax(state / "etc" / "static")  # for the formgrader and feedback pages
+    install_labextension(state / "share" / "jupyter")  # students' servers: JUPYTER_PATH
     exchange = state / "exchange"
     exchange.mkdir(exist_ok=True)
     exchange.chmod(0o1777)  # nbgrader insists on 777 for the root; sticky like /tmp
 
     # accounts: people with their courses' Unix groups, and one grader account per course
     old = json.loads(setup_file.read_text()) if setup_file.exists() else {}
-    member_of, passwords = ensure_people(state, courses, old)
+    if lti:  # people's accounts are made as their servers first start
+        ensure_graders(state, courses)
+        member_of, passwords = {}, {}
+    else:
+        member_of, passwords = ensure_people(state, courses, old)
     say(f"{len(member_of)} people and {len(courses)} grader accounts ready")
 
     pg = start_postgres(state, courses)
@@ -537,7 +719,8 @@ def up(args) -> None:
     jupyter_settings(student_etc, ["nbgrader.server_extensions.formgrader",
                                    "nbgrader.server_extensions.course_list"],
                      ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                      "@jupyter/nbgrader:course-list", *quiet])
+                      "@jupyter/nbgrader:course-list", *quiet],
+                     enabled_server=["reciprocity.grading.due_dates_extension"])
     write_from_template(HERE / "student_nbgrader_config.py", student_etc / "nbgrader_config.py",
                         exchange=str(exchange))
     # the formgrader services: nbgrader's in-Lab formgrader and its menu are replaced by the
@@ -551,7 +734,8 @@ def up(args) -> None:
     try:
         services = {c: prepare_course(state, c, pg["socket"], exchange, not args.no_sandbox)
                     for c in courses}
-        enrol(courses, names, services)
+        if not lti:  # LTI mode: the grading page enrols the LMS's roster (grading_jobs.py)
+            enrol(courses, names, services)
     except BaseException:  # leave nothing running behind a failed start
         stop_postgres(pg)
         raise
@@ -570,11 +754,16 @@ def up(args) -> None:
                            | {f"grader-{c}" for c in courses}),
         "unix_groups": [f"nbgrader-{c}" for c in courses],
     }
+    if lti:
+        setup["lti"] = lti_settings
+        setup["accounts"] = sorted(set(setup["accounts"]) | set(lti_accounts(state)))
     setup_file.write_text(json.dumps(setup, indent=1))
     setup_file.chmod(0o600)
 
     env = {"PATH": f"{VENV_BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
            "HOME": "/root", "RECIPROCITY_HUB_STATE": str(state)}
+    if lti:  # auth_state (each person's LTI id and courses) is kept encrypted
+        env["JUPYTERHUB_CRYPT_KEY"] = lti_crypt_key(state)
     with open(state / "hub" / "hub.log", "ab") as log:
         proc = subprocess.Popen([str(VENV_BIN / "jupyterhub"), "-f", str(HERE / "jupyterhub_config.py")],
                                 cwd=state / "hub", env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -587,11 +776,17 @@ def up(args) -> None:
         _wait_for(lambda: _http_ok(f"{base}/hub/api/"), proc, state, "the hub")
         ports = [s[k] for s in services.values() for k in ("formgrader_port", "grading_port")]
         _wait_for(lambda: all(_listening(p) for p in ports), proc, state, "the course services")
-        sync_hub(setup)
+        if not lti:  # LTI mode: launches set people's groups (the hub refuses its groups API then)
+            sync_hub(setup)
     except SetupError:
         down(argparse.Namespace(state=str(state), purge=False, yes=False, backups=None))
         raise
-    say(f"up in {time.monotonic() - t0:.0f} s: {base}/  (passwords: {state}/hub/passwords.txt)")
+    if lti:
+        say(f"up in {time.monotonic() - t0:.0f} s: {base}/ in LTI mode: people open it from the LMS")
+        for line in lti_addresses(base):
+            say("  " + line.replace("LTI_TOML", str(lti.path)))
+    else:
+        say(f"up in {time.monotonic() - t0:.0f} s: {base}/  (passwords: {state}/hub/passwords.txt)")
     for course in courses:
         say(f"  {course}: formgrader {base}/services/{course}/formgrader, "
             f"grading page {base}/services/grade-{course}/")
@@ -723,6 +918,8 @@ def down(args) -> None:
         say(f"nothing to stop: no {setup_file}")
         return
     setup = json.loads(setup_file.read_text())
+    if setup.get("lti"):  # LTI mode: people's accounts were made as their servers first started
+        setup["accounts"] = sorted(set(setup["accounts"]) | set(lti_accounts(state)))
     purge = getattr(args, "purge", False)
     if purge and not _confirm_purge(args, setup, state):
         say("nothing deleted; stopping only")
@@ -805,12 +1002,19 @@ def _user_names(setup: dict) -> list[str]:
 
 
 def roster(args) -> None:
-    """Apply an edited roster to the running hub: accounts, hub users and groups, gradebooks."""
+    """Apply an edited roster to the running hub: accounts, hub users and groups, gradebooks.
+
+    In LTI mode the LMS is the roster: each course's members (NRPS), with their
+    names and LTI ids, go into its gradebook (those who have launched the tool).
+    """
     state = Path(args.state).resolve()
     setup_file = state / "hub" / "setup.json"
     if not setup_file.exists() or not _alive(_pid(state / "hub" / "run.pid")):
         raise SetupError(f"no hub is running from {state}: start it with `run.py up --roster FILE`")
     setup = json.loads(setup_file.read_text())
+    if setup.get("lti"):  # the LMS is the roster: its names and LTI ids into the gradebooks
+        lti_roster(setup)
+        return
     courses, names = load_roster(Path(args.roster))
     if set(courses) != set(setup["courses"]):
         raise SetupError("the roster adds or removes courses, which needs new services: "
@@ -833,8 +1037,10 @@ def status(args) -> None:
         say("not running")
         return
     users = _api(setup, "GET", "/users?state=active")
-    say(f"running on port {setup['ports']['public']}; {len(users)} server(s) active")
-    for course, people in setup["courses"].items():
+    say(f"running on port {setup['ports']['public']}; {len(users)} server(s) active"
+        + ("; LTI mode: people as they have launched from the LMS" if setup.get("lti") else ""))
+    courses = lti_people(setup) if setup.get("lti") else setup["courses"]
+    for course, people in courses.items():
         say(f"  {course}: {len(people['instructors'])} instructor(s), {len(people['tas'])} TA(s), "
             f"{len(people['students'])} student(s)")
 
@@ -854,7 +1060,16 @@ def main(argv=None) -> int:
                         help="folder for the hub's state, homes, exchange and database")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("up", help="create accounts, start PostgreSQL and JupyterHub")
-    p.add_argument("--roster", default=str(HERE / "roster.toml"))
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--roster", default=str(HERE / "roster.toml"),
+                     help="local accounts and passwords for the people of this file (default)")
+    who.add_argument("--lti", metavar="LTI_TOML",
+                     help="LTI mode: people log in from the school's LMS (LTI 1.3); courses from this "
+                          "file (deploy/hub/lti.toml is an example); no roster, no passwords")
+    p.add_argument("--public-https", action="store_true",
+                   help="with --lti: people reach the hub over https through a reverse proxy that "
+                        "terminates TLS (implied by --ssl-cert); the LMS's launch then needs "
+                        "SameSite=None; Secure cookies")
     p.add_argument("--ip", default="127.0.0.1", help="address of the public port (default loopback)")
     p.add_argument("--port", type=int, default=8000, help="public port (0: any free one)")
     p.add_argument("--ssl-cert")
@@ -876,7 +1091,8 @@ def main(argv=None) -> int:
     p.set_defaults(func=down)
     sub.add_parser("status", help="is it running, who is in which course").set_defaults(func=status)
     p = sub.add_parser("roster", help="apply an edited roster to the running hub (people, names, "
-                                      "groups, gradebooks; not new courses)")
+                                      "groups, gradebooks; not new courses); in LTI mode, read "
+                                      "each course's LMS roster into its gradebook")
     p.add_argument("--roster", default=str(HERE / "roster.toml"))
     p.set_defaults(func=roster)
     p = sub.add_parser("token", help="print a new, short-lived API token for USER")

@@ -24,6 +24,23 @@ How a submission is graded:
   has their worker killed (and replaced), and one bad notebook never stops
   the batch. Workers share the gradebook: SQLite with a generous lock
   timeout, or PostgreSQL (``--db postgresql://...``).
+* Before any kernel starts, the intake (``intake``) looks at each
+  submission: one that is no notebook nbgrader can grade (empty, binary,
+  broken JSON, another format, over ``Limits.notebook`` bytes, grading
+  metadata edited in a way nbgrader stops on) is *flagged*: not graded,
+  put on the gradebook's roster, and listed in ``status.csv`` with a plain
+  reason. So is a run nbgrader gave up on because of the student's code (a
+  kernel that ignored the interrupt or died, the per-student limit).
+* Faults of the machine are told from faults of a notebook (``faults``). A
+  student whose worker lost the gradebook's connection (a database restart)
+  is graded again once the database answers, up to three tries; a full disk
+  stops the batch with the disk's name and what to do, and the previous
+  reports are kept; a killed worker fails only its student; workers die
+  with a killed command. Each student's run is recorded (``records``), and
+  ``--changed-only`` counts as graded only a run recorded as finished, so a
+  run killed half way, whatever it left in ``autograded/`` or the
+  gradebook, is graded again. One run of a lab at a time: a second is
+  refused.
 
 Run it from anywhere::
 
@@ -33,9 +50,11 @@ Everything is written to ``DIR/reports/LAB/`` unless ``--output-dir`` says
 otherwise: ``grades.csv`` (nbgrader export), ``canvas.csv`` (Canvas
 gradebook import), ``status.csv`` (one row per student), ``summary.csv`` and
 ``summary.png`` (one row/bar per graded cell). The exit status is 0 when
-every submission was graded, 1 when at least one failed (the batch still
-completes and the reports are written), 2 when the sandbox is missing and 3
-when the reports could not be written (the previous ones are kept).
+every submission was graded, 1 when at least one was flagged or failed (the
+batch still completes and the reports are written), 2 when nobody was graded (no sandbox,
+no gradebook, a full disk, another run of the lab going on) and 3 when the
+reports could not be written or a full disk stopped the batch (the previous
+ones are kept).
 
 Modules, one job each (imported on first use of one of their names)
 -------------------------------------------------------------------
@@ -43,16 +62,22 @@ settings       ``GradingSettings`` and ``Limits``: what crosses from the command
 course         ``Course``: a course directory, configured by nbgrader's own loader
 gradebook      the gradebook's URL, a lab's place in it, a student's score
 pool           ``grade_lab``: worker processes in parallel, one ``StudentResult`` per student
+intake         before any kernel: is it a notebook nbgrader can grade? If not, the plain reason to flag it
 worker         the worker process: nbgrader's ``Autograde`` for one student after another
+records        each student's last grading run (started, done, failed); one run of a lab at a time
+faults         a lost gradebook connection, a full disk, a killed process: told apart, named
 preprocessors  the output cap, hidden-test redaction in outputs and feedback
 sandbox        the bubblewrap command and the check that it works
 provisioner    the jupyter_client kernel provisioner of the ``reciprocity-sandbox`` kernel
 sandbox_init   the first program inside a sandbox (limits, then the kernel)
 reports        grades CSV, Canvas CSV, per-question summary and figure
+item_analysis  the item report: difficulty, discrimination, alpha, flags, results per insight
 deadlines      ``deadlines.toml``: due dates, the late penalty, extensions (typed, checked)
 late           the deadline policy written into the gradebook; lateness in the exports
 handgrades     ``KeepHandGrades``: a regrade keeps unchanged hand grades
 formgrader_exchange  the hub formgrader's Collect, Unrelease, Release feedback: refused, naming the grading page
+formgrader_generate  the hub formgrader's Generate: refused for a lab that is released or has submissions
+due_dates_extension  a Jupyter Server extension on students' hub servers: their due dates, as JSON
 nbgrader_cli   stock nbgrader commands with a time limit
 __main__       the command line
 """

@@ -41,8 +41,11 @@ real one; that trust is the LTI model.
 
 Accepted launches set the person's hub groups (``Authenticator.manage_groups``):
 the groups of every course they have launched into (``roles.hub_groups``), so
-someone in two LMS courses is in both. Leaving an LMS course takes effect at
-their next launch. ``auth_state`` (with ``enable_auth_state``) keeps the
+someone in two LMS courses is in both. Leaving an LMS course does NOT take
+a person out of it on the hub: the launch records keep every course they
+ever launched into (a known gap: the fix is to ask each recorded course's
+roster again at every launch; until then, remove the person with the hub's
+admin page). ``auth_state`` (with ``enable_auth_state``) keeps the
 person's LTI ``sub`` and, per course, the context, role and the service URLs.
 """
 from __future__ import annotations

@@ -7,6 +7,7 @@ inbound folder) and check that root reads or moves nothing it should not.
 """
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -109,3 +110,109 @@ def test_job_log_survives_a_restart_and_marks_interrupted_jobs(tmp_path):
     assert "restarted" in again.jobs[running.id].outcome
     assert again.jobs[done.id].outcome == "wrote grades.csv"
     assert json.loads(path.read_text())[0]["title"] == "Export: lab"
+
+
+LTI_TOML = """[platform]
+issuer = "http://127.0.0.1:9"
+client_id = "tool"
+authorize_url = "http://127.0.0.1:9/auth"
+token_url = "http://127.0.0.1:9/token"
+jwks_url = "http://127.0.0.1:9/jwks"
+deployment_ids = ["dep"]
+
+[tool]
+private_key = "key.pem"
+username_key = "custom_username"
+state_dir = "lti"
+
+[courses.probe]
+context_id = "ctx"
+"""
+
+
+def test_a_job_whose_scores_cannot_reach_the_lms_ends_as_it_would_and_says_why(tmp_path, monkeypatch):
+    from reciprocity.lms.__main__ import new_key
+
+    new_key(tmp_path / "key.pem")
+    (tmp_path / "lti.toml").write_text(LTI_TOML)
+    lti = {"config": str(tmp_path / "lti.toml"), "launches": str(tmp_path / "lti" / "launches.json")}
+
+    async def export(course, job):
+        job.end("done", "wrote grades.csv")
+
+    monkeypatch.setitem(grading_jobs.RUNNERS, "export", export)
+    log = grading_jobs.JobLog(tmp_path / "grading" / "probe.json")
+    jobs = {}
+    for mode, settings in (("lti", lti), ("accounts", None)):  # nobody has launched from the LMS course yet
+        course = types.SimpleNamespace(name="probe", db_url=f"sqlite:///{tmp_path / 'gradebook.db'}", lti=settings)
+        jobs[mode] = job = grading_jobs.Job(lab="lab", action="export", by="ta")
+        log.add(job)
+        asyncio.run(grading_jobs.run(course, log, job))
+    job = jobs["lti"]
+    assert (job.state, job.outcome) == ("done", "wrote grades.csv; scores not sent to the LMS (see the log)")
+    assert "LMS roster not read (RosterUnavailable): the LMS has not told the hub where probe's roster is" in job.log
+    assert ("LMS: scores not sent (GradePassbackError): the LMS has not told the hub where probe's grade book is"
+            in job.log)
+    assert "Open the tool once from the LMS course" in job.lms["error"]
+    assert json.loads(log.path.read_text())[0]["lms"] == job.lms  # kept across restarts
+    plain = jobs["accounts"]  # without LTI: nothing about an LMS
+    assert (plain.state, plain.outcome, plain.log, plain.lms) == ("done", "wrote grades.csv", "", {})
+
+
+POLICY = """
+[late]
+per = "day"
+deduct_percent = 10
+max_deduct_percent = 50
+
+[labs.lab]
+due = 2026-10-05T23:59:00+02:00
+
+[labs.lab.extensions]
+ann = "P2D"
+
+[labs.draft]
+due = 2026-11-05T23:59:00+01:00
+"""
+
+
+@pytest.fixture()
+def policy_course(course):
+    for lab in ("lab", "draft"):
+        (course.dir / "solutions" / lab).mkdir(parents=True)
+    (course.exchange / "probe" / "outbound" / "lab").mkdir(parents=True)  # draft: not released
+    course.labs = lambda: grading_jobs.Course.labs(course)
+    return course
+
+
+def test_students_get_their_own_due_dates_for_released_labs(policy_course):
+    course = policy_course
+    assert grading_jobs.due_dates(course, "ann") == {"course": "probe", "labs": [], "late_rule": ""}
+    (course.dir / "deadlines.toml").write_text(POLICY)
+    ann, bo = grading_jobs.due_dates(course, "ann"), grading_jobs.due_dates(course, "bo")
+    assert [lab["lab"] for lab in ann["labs"]] == ["lab"]  # the unreleased draft is not shown
+    assert ann["labs"][0] == {"lab": "lab", "due": "2026-10-07T21:59:00+00:00",
+                              "class_due": "2026-10-05T21:59:00+00:00", "extended": True}
+    assert bo["labs"][0]["due"] == bo["labs"][0]["class_due"] and not bo["labs"][0]["extended"]
+    assert ann["late_rule"] == "10% of the score per started day late, at most 50%"
+
+
+def test_a_broken_policy_tells_students_to_ask_and_staff_what_to_fix(policy_course):
+    course = policy_course
+    (course.dir / "deadlines.toml").write_text(POLICY.replace('"P2D"', '"two days"'))
+    answer = grading_jobs.due_dates(course, "ann")
+    assert answer["course"] == "probe" and "tell your instructor" in answer["problem"]
+    assert "labs.lab" not in answer["problem"]  # the details are for staff
+    policy, problem = grading_jobs.read_policy(course)
+    assert policy is None and "labs.lab.extensions.ann" in problem and "2026-10-05T23:59" in problem
+    (course.dir / "deadlines.toml").write_text("[labs.lab\n")
+    assert "is not valid TOML" in grading_jobs.read_policy(course)[1]
+
+
+def test_a_policy_file_that_is_a_link_is_not_followed(policy_course, tmp_path):
+    course = policy_course
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(POLICY)
+    (course.dir / "deadlines.toml").symlink_to(elsewhere)
+    assert grading_jobs.read_policy(course) == (None, "")
+    assert grading_jobs.due_dates(course, "ann")["labs"] == []

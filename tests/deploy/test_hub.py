@@ -33,9 +33,20 @@ then, in Chromium, as a person would:
 * a student lands on the assignment list (no Launcher, no "Jupyter news?"
   prompt, no Course List or formgrader entry); the TA's *Nbgrader* menu opens
   the formgrader in a tab of its own, whose grading view typesets math with
-  MathJax from the hub; the formgrader's Collect, Unrelease and Release
-  feedback refuse and change nothing; a student's feedback page renders its
-  math with no request leaving 127.0.0.1;
+  MathJax from the hub and whose lab-name and Preview links open the folders;
+  the formgrader's Collect, Unrelease, Release feedback and Generate (of the
+  released lab) refuse and change nothing students use; *(view feedback)*
+  opens a student's feedback page, which renders its math with no request
+  leaving 127.0.0.1;
+* the course's ``deadlines.toml`` gives the class a due date and one student
+  an extension: that student sees both, and the late rule, above the
+  *Assignments* list and the lab's notebook; answers they typed and never
+  saved arrive when they press *Submit*. Then the due date moves before
+  everyone's submission: the export flags and penalises the late ones (not
+  the student with an extension), the grading page lists them, and a student
+  is asked before submitting late; moved back, the penalties are gone;
+* the token page's *Permissions* field starts with the grading API's scope
+  for a TA, and the token it makes can do nothing else;
 * a student is refused the page and cannot list usernames; the instructor
   sees the course's students' servers in ``/hub/admin`` and nobody else's;
 * terminals have the course's Python on ``PATH``; the grading command run in
@@ -50,10 +61,9 @@ and fails in CI (``CI=true``).
 """
 from __future__ import annotations
 
-import asyncio
 import copy
 import csv
-import importlib.util
+import datetime as dt
 import io
 import json
 import os
@@ -66,8 +76,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -75,11 +83,11 @@ import nbformat
 import pytest
 
 from tests.support.common import ARTIFACTS, IN_CI, ROOT
+from tests.support.hub import RUN, Hub, down, load_run, login, skip_or_fail
 from tests.support.site_checks import LAPTOP, PHONE, axe_violations, small_targets
 
 pytestmark = pytest.mark.hub
 
-RUN = ROOT / "deploy" / "hub" / "run.py"
 LAB = "outreach"
 A, B = "reciprocity-a", "reciprocity-b"
 # account names carry a tag of this run, so two runs on one machine never share accounts
@@ -122,201 +130,41 @@ MISTAKES = {
 MISTAKES_FAIL = ["test_n_per_arm_visible", "test_n_per_arm_hidden", "test_newcombe", "test_fisher"]
 SPAWN_AT_ONCE = 4
 TA_COMMENT = "Name the confounder you would measure first."
+# the course's deadlines.toml: the class's due date two days ahead, three more days for one student
+EXTENDED = RIGHT[2]
+LATE_RULE = "10% of the score per started day late, at most 50%"
+ON_SCREEN = "# typed on screen, run, never saved"
 
 
-def _load_run():
-    spec = importlib.util.spec_from_file_location("hub_run", RUN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _skip_or_fail(message: str):
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-MISSING = _load_run().missing_prerequisites()
+MISSING = load_run().missing_prerequisites()
 if MISSING and not IN_CI:  # one line for the whole module; in CI the fixture fails instead
     pytest.skip("hub test skipped: " + "; ".join(MISSING), allow_module_level=True)
-
-
-def _in_thread(coroutine):
-    """Run a coroutine to its end in a thread of its own (Playwright's sync API owns this one's loop)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-# ------------------------------------------------------------------------------ clients
-class Hub:
-    """The running hub: its setup (ports, tokens, roster) and REST helpers."""
-
-    def __init__(self, state: Path):
-        import requests
-
-        self.state = state
-        self.setup = json.loads((state / "hub" / "setup.json").read_text())
-        self.base = f"http://127.0.0.1:{self.setup['ports']['public']}"
-        self.grading = f"{self.base}/services/grade-{A}/"
-        self.http = requests.Session()
-        self.tokens: dict[str, str] = {}
-        self.seen: dict[str, object] = {}  # what the browser steps observed, for the tests
-
-    def token(self, user: str) -> str:
-        if user not in self.tokens:
-            r = self.http.post(f"{self.base}/hub/api/users/{user}/tokens",
-                               headers=self.auth(self.setup["operator_token"]),
-                               json={"expires_in": 3600, "note": "test_hub"})
-            assert r.status_code == 201, r.text
-            self.tokens[user] = r.json()["token"]
-        return self.tokens[user]
-
-    def password(self, user: str) -> str:
-        for line in (self.state / "hub" / "passwords.txt").read_text().splitlines():
-            name, password = line.split(" ", 1)
-            if name == user:
-                return password
-        raise KeyError(user)
-
-    @staticmethod
-    def auth(token: str) -> dict:
-        return {"Authorization": f"token {token}"}
-
-    def as_user(self, user: str) -> dict:
-        return self.auth(self.token(user))
-
-    def request(self, method: str, user: str, path: str, **kw):
-        return self.http.request(method, f"{self.base}{path}", headers=self.as_user(user),
-                                 timeout=kw.pop("timeout", 120), **kw)
-
-    def start_server(self, user: str) -> None:
-        r = self.request("POST", user, f"/hub/api/users/{user}/server")
-        assert r.status_code in (201, 202, 400), r.text  # 400: already running
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            model = self.request("GET", user, f"/hub/api/users/{user}").json()
-            if model.get("servers", {}).get("", {}).get("ready"):
-                return
-            time.sleep(0.25)
-        raise AssertionError(f"{user}'s server did not start")
-
-    def assignments(self, user: str, action: str, course: str = A) -> dict:
-        """nbgrader's assignment-list server extension: fetch, submit, fetch_feedback, or list."""
-        if action == "list":
-            r = self.request("GET", user, f"/user/{user}/assignments", params={"course_id": course})
-        else:
-            r = self.request("POST", user, f"/user/{user}/assignments/{action}",
-                             data={"course_id": course, "assignment_id": LAB})
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def formgrader(self, user: str, method: str, path: str, course: str = A, **kw):
-        return self.request(method, user, f"/services/{course}/formgrader/api/{path}", **kw)
-
-    def job(self, job_id: str) -> dict:
-        r = self.request("GET", TA_A, f"/services/grade-{A}/api/jobs/{job_id}")
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def run_code(self, user: str, code: str, timeout: float = 60) -> str:
-        """Run code in a new kernel of the user's server (websocket), return its output."""
-        r = self.request("POST", user, f"/user/{user}/api/kernels", json={"name": "python3"})
-        assert r.status_code == 201, r.text
-        kernel = r.json()["id"]
-        try:
-            return _in_thread(_execute(
-                f"ws://127.0.0.1:{self.setup['ports']['public']}/user/{user}/api/kernels/{kernel}/channels",
-                self.token(user), code, timeout))
-        finally:
-            self.request("DELETE", user, f"/user/{user}/api/kernels/{kernel}")
-
-    def terminal(self, user: str, server: str, command: str, timeout: float = 120) -> str:
-        """Type ``command`` in a new terminal of a server (``/user/NAME/`` or ``/services/C/``)."""
-        r = self.request("POST", user, f"{server}api/terminals")
-        assert r.status_code == 200, r.text
-        name = r.json()["name"]
-        try:
-            return _in_thread(_type_in_terminal(
-                f"ws://127.0.0.1:{self.setup['ports']['public']}{server}terminals/websocket/{name}",
-                self.token(user), command, timeout))
-        finally:
-            self.request("DELETE", user, f"{server}api/terminals/{name}")
-
-
-async def _execute(url: str, token: str, code: str, timeout: float) -> str:
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    conn = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
-    msg_id = uuid.uuid4().hex
-    conn.write_message(json.dumps({
-        "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex,
-                   "msg_type": "execute_request", "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": False,
-                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}))
-    out = []
-    try:
-        while True:
-            raw = await asyncio.wait_for(conn.read_message(), timeout)
-            if raw is None:
-                break
-            msg = json.loads(raw)
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "stream":
-                out.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(msg["content"]["traceback"]))
-            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
-    finally:
-        conn.close()
-    return "".join(out)
-
-
-async def _type_in_terminal(url: str, token: str, command: str, timeout: float) -> str:
-    """What a terminal prints for ``command``, up to a marker the shell prints after it."""
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    conn = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}))
-    marker = uuid.uuid4().hex[:8]
-    conn.write_message(json.dumps(["stdin", f"{command}; echo DONE-$((0x{marker}))\r"]))
-    done, out = f"DONE-{int(marker, 16)}", ""
-    try:
-        while done not in out:
-            msg = json.loads(await asyncio.wait_for(conn.read_message(), timeout))
-            if msg[0] == "stdout":
-                out += msg[1]
-    finally:
-        conn.close()
-    return out
 
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def run_module():
-    return _load_run()
+    return load_run()
 
 
 @pytest.fixture(scope="module")
 def hub(run_module, tmp_path_factory):
     if MISSING:
-        _skip_or_fail("hub test cannot run: " + "; ".join(MISSING))
+        skip_or_fail("hub test cannot run: " + "; ".join(MISSING))
     # students' servers read the state folder: not under pytest's private tmp (0700)
     state = Path(tempfile.mkdtemp(prefix="reciprocity-hub-", dir="/tmp"))
     roster = state.with_suffix(".toml")
     roster.write_text(_roster([*STUDENTS, NOSHOW]))
     started = time.monotonic()
+    started_at = time.time()
     up = subprocess.run([sys.executable, str(RUN), "--state", str(state), "up", "--roster",
                          str(roster), "--port", "0", "--grading-jobs", "2"],
                         capture_output=True, text=True, timeout=300)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        hub = Hub(state)
+        hub = Hub(state, course=A, lab=LAB, staff=TA_A)
         hub.roster = roster
+        hub.started_at = started_at
         hub.timings = {"up": time.monotonic() - started}
         yield hub
     finally:
@@ -324,15 +172,10 @@ def hub(run_module, tmp_path_factory):
             ARTIFACTS.mkdir(exist_ok=True)
             shutil.copy(state / "hub" / "hub.log", ARTIFACTS / "hub.log")
         if state.exists():  # a test stopped before the purge test ran
-            _down(state, "--purge", "--yes", "--backups", str(state.with_suffix(".backups")))
+            down(state, "--purge", "--yes", "--backups", str(state.with_suffix(".backups")))
         shutil.rmtree(state.with_suffix(".backups"), ignore_errors=True)
         roster.unlink(missing_ok=True)
         assert not state.exists()
-
-
-def _down(state: Path, *options: str):
-    return subprocess.run([sys.executable, str(RUN), "--state", str(state), "down", *options],
-                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
 
 
 def _answers(source, release, scenario: str):
@@ -425,6 +268,57 @@ def released(hub):
     return source, points, memos
 
 
+def _write_policy(hub, due: dt.datetime, extensions: dict[str, str]) -> None:
+    """The course's deadlines.toml, as its instructor would write it (owned by the grader account)."""
+    lines = ["[late]", 'per = "day"', "deduct_percent = 10", "max_deduct_percent = 50", "",
+             f"[labs.{LAB}]", f"due = {due.isoformat(timespec='seconds')}", "",
+             f"[labs.{LAB}.extensions]", *(f'"{s}" = "{extra}"' for s, extra in extensions.items())]
+    path = Path(hub.setup["services"][A]["course_dir"], "deadlines.toml")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    grader = pwd.getpwnam(f"grader-{A}")
+    os.chown(path, grader.pw_uid, grader.pw_gid)
+
+
+@pytest.fixture(scope="module")
+def deadlines(hub, released):
+    """Due in two days for the class; EXTENDED has three days more. Nobody is late yet."""
+    due = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
+    _write_policy(hub, due, {EXTENDED: "P3D"})
+    hub.due = due
+    return due
+
+
+def _inbound(hub, student: str) -> list[Path]:
+    """``student``'s submissions of the lab in the exchange, oldest first."""
+    return sorted(Path(hub.state, "exchange", A, "inbound").glob(f"{student}+{LAB}+*"))
+
+
+def _open_lab_and_submit(page, hub, student: str, type_text: str | None = None) -> str | None:
+    """In JupyterLab: open the lab's notebook, type (not save) ``type_text`` into the first
+    answer, then press the Assignments tab's Submit; the confirmation asked, if any."""
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    before = len(_inbound(hub, student))
+    page.goto(f"{hub.base}/user/{student}/lab/tree/{A}/{LAB}/{LAB}.ipynb")
+    header = page.get_by_role("region", name=f"Due date of {LAB}")
+    header.wait_for(timeout=90_000)
+    hub.seen[f"lab_header_{student}"] = header.inner_text()
+    if type_text:
+        editor = page.locator(".jp-Notebook .jp-Cell").nth(5).locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\n" + type_text)
+        page.locator(".jp-mod-current .jp-mod-dirty, .lm-TabBar-tab.jp-mod-dirty").first.wait_for()
+    page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+    listing = page.locator("#nbgrader-assignment-list")
+    listing.get_by_role("button", name="Submit").click()
+    deadline = time.monotonic() + 90
+    while len(_inbound(hub, student)) == before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(_inbound(hub, student)) == before + 1, "the submission did not arrive"
+    return asked[0] if asked else None
+
+
 def _student(hub, source, student: str) -> dict:
     scenario = ("right" if student in RIGHT else "partial" if student in PARTIAL
                 else "blank" if student in BLANK else "hostile")
@@ -454,7 +348,7 @@ def _student(hub, source, student: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def submitted(hub, released):
+def submitted(hub, released, deadlines):
     source = released[0]
     started = time.monotonic()
     # the hostile student last, once their victim (RIGHT[0]) has fetched the lab
@@ -465,22 +359,10 @@ def submitted(hub, released):
     return results
 
 
-def _login(browser, hub: Hub, user: str, next_path: str, device: dict = LAPTOP):
-    """A browser context of ``user``, logged in through the hub's login form, at ``next_path``."""
-    context = browser.new_context(**device, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{hub.base}/hub/login?next={next_path}")
-    page.fill("#username_input", user)
-    page.fill("#password_input", hub.password(user))
-    with page.expect_navigation():
-        page.click("#login_submit")
-    return page
-
-
 @pytest.fixture(scope="module")
 def staff_page(browser, hub):
     """The TA of course A on the grading page, opened from the hub's Services menu (then OAuth)."""
-    page = _login(browser, hub, TA_A, "/hub/home")
+    page = login(browser, hub, TA_A, "/hub/home")
     page.get_by_role("button", name="Services").click()
     page.get_by_role("link", name=f"grade-{A}", exact=True).click()
     page.wait_for_url(hub.grading)
@@ -572,7 +454,7 @@ def feedback_released(browser, hub, released, graded, staff_page):
                                       f"<title>{LAB}</title>" in opened.text())
     # the page in its richest state (a refusal, the job log), on a phone and a laptop
     for width, device in (("phone", PHONE), ("laptop", LAPTOP)):
-        check = _login(browser, hub, TA_A, f"/services/grade-{A}/", device)
+        check = login(browser, hub, TA_A, f"/services/grade-{A}/", device)
         try:
             check.wait_for_url(hub.grading)
             check.locator(f"#refusal-{LAB}").wait_for()
@@ -621,6 +503,43 @@ def exported(hub, feedback_released, late_enrolled, staff_page):
     files = {name: _download(lab, page, name) for name in ("grades.csv", "canvas.csv")}
     hub.timings["export"] = time.monotonic() - started
     return files
+
+
+def _export(hub, page) -> dict[str, dict[str, dict]]:
+    """Export from the grading page; grades.csv and canvas.csv as rows keyed by student."""
+    lab = page.get_by_role("region", name=f"Lab: {LAB}")
+    lab.get_by_role("button", name=f"Export grades for {LAB}").click()
+    _wait_for_outcome(page, "wrote grades.csv", 300)
+    lab = page.get_by_role("region", name=f"Lab: {LAB}")
+    grades = csv.DictReader(io.StringIO(_download(lab, page, "grades.csv")))
+    canvas = csv.DictReader(io.StringIO(_download(lab, page, "canvas.csv")))
+    return {"grades": {row["student_id"]: row for row in grades},
+            "canvas": {row["SIS Login ID"]: row for row in canvas}}
+
+
+@pytest.fixture(scope="module")
+def late_term(browser, hub, exported, staff_page):
+    """The instructor moves the due date to before anyone submitted, with 30 days more for
+    RIGHT[1]; the TA exports; a student submits past the date from JupyterLab; the date moves
+    back and the TA exports again."""
+    page = staff_page
+    early = dt.datetime.fromtimestamp(int(hub.started_at) - 60, dt.UTC)
+    _write_policy(hub, early, {RIGHT[1]: "P30D"})
+    hub.seen["late_export"] = _export(hub, page)
+    lab = page.get_by_role("region", name=f"Lab: {LAB}")
+    hub.seen["late_page_deadline"] = lab.locator(".deadline").inner_text()
+    hub.seen["late_page_listed"] = lab.locator(f"#late-{LAB}").inner_text()
+    student = RIGHT[3]
+    student_page = login(browser, hub, student, f"/user/{student}/lab")
+    try:
+        due = student_page.get_by_role("region", name="Due dates")
+        due.get_by_text("passed").wait_for(timeout=90_000)
+        hub.seen["past_due_list"] = due.inner_text()
+        hub.seen["late_submit_asked"] = _open_lab_and_submit(student_page, hub, student)
+    finally:
+        student_page.context.close()
+    _write_policy(hub, hub.due, {EXTENDED: "P3D"})
+    hub.seen["restored_export"] = _export(hub, page)
 
 
 # -------------------------------------------------------------------------------- tests
@@ -685,6 +604,27 @@ def test_login_needs_an_account_and_its_password(hub):
     assert r.status_code == 400, r.text
     r = hub.http.post(f"{hub.base}/hub/api/users/{RIGHT[0]}/tokens", headers=operator, json={})
     assert r.status_code == 201 and r.json()["expires_at"], r.text
+
+
+def test_the_token_page_offers_a_narrow_token_first(browser, hub):
+    page = login(browser, hub, TA_A, "/hub/token")
+    try:
+        field = page.locator("#token-scopes")
+        field.wait_for()
+        assert field.input_value() == f"access:services!service=grade-{A}"
+        page.get_by_role("button", name=re.compile("Request new API token")).click()
+        page.wait_for_function("document.getElementById('token-result').textContent.trim() !== ''")
+        token = page.locator("#token-result").inner_text().strip()
+    finally:
+        page.context.close()
+    who = hub.http.get(f"{hub.base}/hub/api/user", headers=hub.auth(token)).json()
+    assert "scopes" in who, who
+    assert f"access:services!service=grade-{A}" in who["scopes"]
+    assert not any(s.startswith(("access:servers", "servers", "tokens", "users!"))
+                   for s in who["scopes"]), who["scopes"]
+    # the grading API answers it; starting the TA's server is refused
+    assert hub.http.get(f"{hub.base}/services/grade-{A}/api/jobs", headers=hub.auth(token)).status_code == 200
+    assert hub.http.post(f"{hub.base}/hub/api/users/{TA_A}/server", headers=hub.auth(token)).status_code == 403
 
 
 def test_every_student_is_in_the_gradebook_with_a_name(hub):
@@ -849,7 +789,7 @@ def _leaving_loopback(context) -> list[str]:
 
 def test_students_land_on_the_assignment_list_with_no_prompt_and_no_formgrader(browser, hub, submitted):
     student = RIGHT[1]
-    page = _login(browser, hub, student, f"/user/{student}/lab")
+    page = login(browser, hub, student, f"/user/{student}/lab")
     try:
         listing = page.locator("#nbgrader-assignment-list")  # open without a click: the first layout
         listing.get_by_text(LAB).first.wait_for(timeout=90_000)
@@ -870,7 +810,7 @@ def test_students_land_on_the_assignment_list_with_no_prompt_and_no_formgrader(b
 
 
 def test_graders_open_the_formgrader_in_a_tab_of_its_own(browser, hub, feedback_released):
-    page = _login(browser, hub, TA_A, f"/services/{A}/lab")
+    page = login(browser, hub, TA_A, f"/services/{A}/lab")
     try:
         page.wait_for_url(re.compile(rf"/services/{A}/lab"))
         page.locator("#jp-menu-panel").get_by_text("Nbgrader", exact=True).click(timeout=90_000)
@@ -880,6 +820,13 @@ def test_graders_open_the_formgrader_in_a_tab_of_its_own(browser, hub, feedback_
         formgrader.wait_for_url(re.compile(rf"/services/{A}/formgrader/manage_assignments"))
         formgrader.get_by_role("link", name="Manage Assignments").wait_for()
         formgrader.locator("td.name", has_text=LAB).wait_for()  # the page's script filled the table
+        # the lab's name and its Preview open the source and the student version in the formgrader
+        row = formgrader.locator("tr", has=formgrader.locator("td.name", has_text=LAB))
+        for cell, folder in (("td.name", "solutions"), ("td.preview", "exercises")):
+            href = row.locator(f"{cell} a").first.get_attribute("href")
+            opened_link = formgrader.request.get(f"{hub.base}{href}")
+            assert opened_link.ok and opened_link.url.endswith(
+                f"/services/{A}/lab/tree/{A}/{folder}/{LAB}"), (href, opened_link.status, opened_link.url)
         # the hub's Services menu entry of the course opens the formgrader too, not a blank frame
         formgrader.goto(f"{hub.base}/services/{A}/")
         formgrader.wait_for_url(re.compile(rf"/services/{A}/formgrader/"))
@@ -901,6 +848,16 @@ def test_the_formgraders_unsafe_buttons_refuse_and_say_why(hub, feedback_release
         assert r.status_code == 200, r.text
         reply = r.json()
         assert reply["success"] is False and words in reply["log"] + reply.get("error", ""), reply
+    # Generate refuses a released lab (the copy students fetch and the gradebook stay as they
+    # were); the course's release folder, which nbgrader empties first, is copied back as the
+    # message says
+    r = hub.formgrader(TA_A, "POST", f"assignment/{LAB}/assign")
+    assert r.status_code == 200 and r.json()["success"] is False, r.text
+    assert f"{LAB} is not generated again: it is released to students" in r.json()["log"], r.json()
+    course_dir = Path(hub.setup["services"][A]["course_dir"])
+    release = course_dir / "exercises" / LAB
+    shutil.copytree(hub.state / "exchange" / A / "outbound" / LAB, release, dirs_exist_ok=True)
+    subprocess.run(["chown", "-R", f"grader-{A}:", str(release)], check=True)
     # nothing moved: the lab is still released, no submission was collected
     assignment = hub.formgrader(TA_A, "GET", f"assignment/{LAB}").json()
     assert assignment["status"] == "released" and assignment["releaseable"], assignment
@@ -911,25 +868,33 @@ def test_the_formgraders_unsafe_buttons_refuse_and_say_why(hub, feedback_release
 def test_feedback_opens_as_a_page_with_its_math_rendered_offline(browser, hub, feedback_released):
     student = RIGHT[0]
     assert hub.assignments(student, "fetch_feedback")["success"]
-    r = hub.request("GET", student, f"/user/{student}/api/contents/{A}/{LAB}/feedback")
-    stamp = r.json()["content"][0]["path"]
-    page = _login(browser, hub, student, "/hub/home")
+    page = login(browser, hub, student, f"/user/{student}/lab")
     try:
         away = _leaving_loopback(page.context)
-        page.goto(f"{hub.base}/user/{student}/files/{urllib.parse.quote(stamp)}/{LAB}.html")
-        page.get_by_text(TA_COMMENT).wait_for()
-        page.locator("mjx-container svg").first.wait_for(timeout=60_000)
-        assert "cdnjs" not in page.content()
+        link = page.locator("#nbgrader-assignment-list").get_by_text("(view feedback)")
+        link.wait_for(timeout=90_000)
+        with page.context.expect_page() as opened:
+            link.click()
+        feedback = opened.value
+        try:
+            feedback.wait_for_url(re.compile(rf"/user/{student}/files/{A}/{LAB}/feedback/.+/{LAB}\.html$"))
+        except Exception:  # the tab says why it did not go on
+            raise AssertionError(f"the feedback tab stayed at {feedback.url}: "
+                                 f"{feedback.locator('body').inner_text()}") from None
+        feedback.get_by_text(TA_COMMENT).wait_for()
+        feedback.locator("mjx-container svg").first.wait_for(timeout=60_000)
+        assert "cdnjs" not in feedback.content()
         assert away == []
     finally:
         page.context.close()
 
 
 def test_students_are_refused_the_grading_page(browser, hub, graded):
-    page = _login(browser, hub, STUDENTS[0], f"/services/grade-{A}/")
+    page = login(browser, hub, STUDENTS[0], f"/services/grade-{A}/")
     try:
         page.wait_for_load_state()
-        assert "You do not have permission" in page.content()
+        # the hub lets students reach the service (for their due dates); the service refuses the page
+        assert f"{STUDENTS[0]} is not an instructor or TA of {A}" in page.content()
         assert page.locator("form[action*='/grade']").count() == 0
         # and the API, with the student's own token
         assert hub.request("GET", STUDENTS[0], f"/services/grade-{A}/api/jobs").status_code == 403
@@ -948,7 +913,7 @@ def test_students_cannot_list_usernames(hub, submitted):
 
 
 def test_instructors_see_and_restart_their_students_servers(browser, hub, submitted):
-    page = _login(browser, hub, PROF_A, "/hub/admin")
+    page = login(browser, hub, PROF_A, "/hub/admin")
     try:
         page.wait_for_url(f"{hub.base}/hub/admin")
         users = page.locator("table").first  # the list of users (each row holds details tables)
@@ -1004,13 +969,67 @@ def test_teaching_assistant_grades_only_their_course(hub, released):
     assert hub.request("GET", STUDENTS[0], f"/services/grade-{A}/api/jobs").status_code == 403
 
 
+def test_students_see_their_due_date_and_submit_what_is_on_screen(browser, hub, deadlines, graded):
+    student = EXTENDED
+    page = login(browser, hub, student, f"/user/{student}/lab")
+    try:
+        due = page.get_by_role("region", name="Due dates")
+        due.get_by_text("your extension").wait_for(timeout=90_000)
+        listed = due.inner_text()
+        asked = _open_lab_and_submit(page, hub, student, type_text=ON_SCREEN)
+        hub.start_server(student)
+        saved = hub.request("GET", student, f"/user/{student}/api/contents/{A}/{LAB}/{LAB}.ipynb").json()
+    finally:
+        page.context.close()
+    # the list and the lab's header: the student's own date (the extension), the class's, the rule
+    assert f"{A} / {LAB}: due" in listed and "your extension; the class's date is" in listed, listed
+    assert f"Late work in {A}: {LATE_RULE}." in listed, listed
+    header = hub.seen[f"lab_header_{student}"]
+    assert f"{LAB}: due" in header and "your extension" in header and LATE_RULE in header, header
+    assert asked is None  # not past the due date: nothing to confirm
+    # Submit saved the notebook first: what was on screen is in the home folder and in the exchange
+    assert ON_SCREEN in json.dumps(saved["content"])
+    newest = _inbound(hub, student)[-1]
+    assert ON_SCREEN in (newest / f"{LAB}.ipynb").read_text(encoding="utf-8")
+
+
+def test_a_late_submission_is_flagged_and_penalised_and_an_extension_lifts_it(hub, late_term):
+    grades, canvas = hub.seen["late_export"]["grades"], hub.seen["late_export"]["canvas"]
+    late, extended = grades[RIGHT[0]], grades[RIGHT[1]]
+    assert late["late"] == "yes" and float(late["hours_late"]) > 0
+    assert float(late["late_submission_penalty"]) == pytest.approx(0.1 * float(late["raw_score"]))
+    assert float(late["score"]) == pytest.approx(0.9 * float(late["raw_score"]))
+    assert extended["late"] == "no" and float(extended["late_submission_penalty"] or 0) == 0
+    assert float(extended["extension_hours"]) == 30 * 24
+    assert float(extended["score"]) == float(extended["raw_score"])
+    column = next(c for c in canvas[RIGHT[0]] if c.endswith(": lateness"))
+    assert canvas[RIGHT[0]][column].startswith("late by ") and "extended" in canvas[RIGHT[1]][column]
+    # the grading page says the due date and lists the late submissions
+    assert "late work: " + LATE_RULE in hub.seen["late_page_deadline"]
+    assert f"{RIGHT[0]}: late by" in hub.seen["late_page_listed"]
+    assert RIGHT[1] not in hub.seen["late_page_listed"]
+
+
+def test_students_are_told_before_they_submit_late(hub, late_term):
+    assert "(passed: work submitted now is late)" in hub.seen["past_due_list"]
+    asked = hub.seen["late_submit_asked"]
+    assert asked and f"{LAB} was due" in asked and "counts as late" in asked and LATE_RULE in asked
+
+
+def test_moving_the_due_date_back_removes_the_penalty(hub, late_term):
+    # nbgrader alone keeps a stale penalty once a submission stops being late (its issue #723)
+    row = hub.seen["restored_export"]["grades"][RIGHT[0]]
+    assert row["late"] == "no" and float(row["late_submission_penalty"] or 0) == 0
+    assert float(row["score"]) == float(row["raw_score"])
+
+
 def test_stack_stops_cleanly(hub, run_module, exported):
     uids = {pwd.getpwnam(name).pw_uid for name in hub.setup["accounts"]}
     assert run_module.ours(hub.state, uids)  # the hostile student's `sleep` among them
     started = time.monotonic()
-    down = _down(hub.state)
+    stopped = down(hub.state)
     hub.timings["down"] = time.monotonic() - started
-    assert down.returncode == 0, down.stdout + down.stderr
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     left = run_module.ours(hub.state, uids)
     assert not left, [Path(f"/proc/{p}/cmdline").read_bytes() for p in left]
     ports = list(hub.setup["ports"].values()) + [
@@ -1022,11 +1041,11 @@ def test_stack_stops_cleanly(hub, run_module, exported):
 
 
 def test_purge_asks_first_and_backs_up_every_gradebook(hub, tmp_path):
-    refused = _down(hub.state, "--purge")  # no terminal, no --yes
+    refused = down(hub.state, "--purge")  # no terminal, no --yes
     assert refused.returncode == 2 and "add --yes" in refused.stderr, refused.stderr
     assert hub.state.exists() and pwd.getpwnam(TA_A)
     backups = tmp_path / "backups"
-    purged = _down(hub.state, "--purge", "--yes", "--backups", str(backups))
+    purged = down(hub.state, "--purge", "--yes", "--backups", str(backups))
     assert purged.returncode == 0, purged.stdout + purged.stderr
     (folder,) = backups.iterdir()  # one folder, named by the time
     assert str(folder) in purged.stdout
