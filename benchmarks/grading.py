@@ -62,6 +62,11 @@ def bare_execution(path: Path, timeout: int = 60) -> float:
     return time.perf_counter() - start
 
 
+def grading_efficiency(students: int, bare_s: float, wall_s: float, cores_used: int) -> float:
+    """``students x bare_s / (wall_s x cores_used)``: the share of the cores' floor reached (1.0: no overhead)."""
+    return students * bare_s / (wall_s * cores_used)
+
+
 def _variant(source, i: int):
     nb = copy.deepcopy(source)
     cells = {c.get("id"): c for c in nb.cells}
@@ -164,7 +169,7 @@ def main(argv=None) -> int:
                                 f"--db={grading.gradebook_url(course, args.db)}"], course, 1200)
         feedback_s = time.perf_counter() - feedback_start
     used = min(jobs, cores)
-    efficiency = args.students * bare / (wall * used)
+    efficiency = grading_efficiency(args.students, bare, wall, used)
     report = {
         "lab": args.lab, "students": args.students, "jobs": jobs, "cores": cores,
         "cores_used": used, "sandbox": not args.no_sandbox,

@@ -57,6 +57,27 @@ Measurements (``--only`` takes the names in brackets, comma-separated)
     (``--students``) submissions of the outreach lab, sandboxed, with one job per core:
     (60 x bare execution of one notebook) / (wall time x cores used);
     ``class_grading_s`` is the wall time.
+[corpus]
+    ``benchmarks/corpus.py`` grades the adversarial corpus
+    (``tests/support/corpus.py``, ``--corpus`` submissions, default 1,000)
+    with honest students in one sandboxed batch and counts: ``corpus_graded``,
+    ``corpus_flagged`` (by reason in the details), ``corpus_aborts``,
+    ``corpus_escapes`` (canaries found outside their place),
+    ``corpus_max_score_excess`` and ``corpus_honest_changes``; the goals are 0
+    for the last four. ``corpus_grading_s`` is the batch's wall time.
+[hub]
+    ``benchmarks/hub_load.py`` starts the course hub (``deploy/hub/run.py
+    up``) with a class of ``--hub-students`` (default 200), releases the lab,
+    opens the students' servers ahead of a two-minute deadline rush in which
+    every student saves and submits as JupyterLab does, then grades through
+    the grading service: ``hub_rush_hub_p95_s`` (due dates and saves through
+    the hub) and ``hub_rush_exchange_p95_s`` (nbgrader's submit), goal 1 s
+    each, with their p50 and max; ``hub_grade_s`` and
+    ``hub_grading_efficiency`` (computed as ``grading_efficiency``, goal at
+    least 0.7); ``hub_submissions_lost`` and ``hub_submissions_duplicated``
+    (each student's marker in the exchange and in what was graded; goal 0);
+    ``hub_spawn_s`` and ``hub_load_wall_s``. Needs root. ``--smoke`` starts
+    no hub (see ``hub_load.DRY_RUN``).
 [explorers]
     ``explorer_response_p95_ms``: in Chromium, every control of every
     explorer (``reciprocity.explorers.load_all()``) is moved through its
@@ -124,7 +145,8 @@ without costing a benchmark's time: one explorer swept once, one notebook
 executed, a two-page book built (a page and a one-cell notebook, made in
 the copy), one page weighed and scored by Lighthouse with one preset, one
 lab's free-choice answers swept over ``SMOKE_SEEDS`` seeds, one lab
-autograded, a class of ``SMOKE_STUDENTS``, and the test command of ``make
+autograded, a class of ``SMOKE_STUDENTS``, ``SMOKE_CORPUS`` corpus submissions, the hub's load
+driver's dry run (no hub), and the test command of ``make
 test`` on one test (``SMOKE_TESTS``) instead of its folders. Its numbers
 say that each measurement works, not how fast the course is: the goals are
 not judged. Options given with ``--smoke`` (``--explorers``, ``--notebooks``,
@@ -165,7 +187,7 @@ JUPYTER_BOOK = [sys.executable, "-c",
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 MEASUREMENTS = ["explorers", "execution", "build", "weight", "lighthouse", "tolerances", "autograde",
-                "class", "tests"]  # in order
+                "class", "corpus", "hub", "tests"]  # in order
 GOALS = {  # metric -> upper limit (None: a floor, see FLOORS)
     "warm_over_cold": 0.15,
     "build_over_execution_floor": 1.5,
@@ -178,12 +200,17 @@ GOALS = {  # metric -> upper limit (None: a floor, see FLOORS)
     "weight_explorer_mb": 0.6,
     "page_execution_max_s": 10.0,
     "test_suite_s": 900.0,
+    **dict.fromkeys(["corpus_aborts", "corpus_escapes", "corpus_max_score_excess", "corpus_honest_changes"], 0.0),
+    "hub_rush_hub_p95_s": 1.0, "hub_rush_exchange_p95_s": 1.0,
+    "hub_submissions_lost": 0.0, "hub_submissions_duplicated": 0.0,
 }
 EXPLORER_CYCLES_PER_REPEAT = 5
 CLASS_STUDENTS = 60
 # --smoke: the smallest size of each measurement
 SMOKE_SEEDS = 20
 SMOKE_STUDENTS = 2
+SMOKE_CORPUS = 2
+SMOKE_HUB_STUDENTS = 3
 SMOKE_TESTS = "tests/test_repository.py::test_quick_start_has_exactly_two_commands"
 STUDENT = "bench-solution"
 BUILD_TIMEOUT_S = 1500
@@ -705,7 +732,7 @@ def measure_tests(repeat: int, selection: list[str] | None = None) -> dict:
 
 
 # --------------------------------------------------------------------------- report
-FLOORS = {"grading_efficiency": 0.7,  # metric -> lower limit
+FLOORS = {"grading_efficiency": 0.7, "hub_grading_efficiency": 0.7,  # metric -> lower limit
           "correct_answer_acceptance": 0.999, "hidden_test_mutation_score": 0.9,
           **{metric_name(preset, category): floor for preset in LIGHTHOUSE_PRESETS
              for category, floor in LIGHTHOUSE_GOALS.items()}}
@@ -738,6 +765,38 @@ def measure_class(workdir: Path, students: int = CLASS_STUDENTS, repeat: int = 3
     return {"metrics": {"grading_efficiency": report["grading_efficiency"],
                         "class_grading_s": report["wall_s"]},
             "details": report}
+
+
+def measure_corpus(workdir: Path, size: int) -> dict:
+    """The adversarial corpus graded with honest students (benchmarks/corpus.py): counts."""
+    out = workdir / "corpus.json"
+    _, code, output = run_timed([sys.executable, "-m", "benchmarks.corpus", "--size", str(size),
+                                 "--json", str(out)], ROOT, 7200)
+    if not out.exists():
+        raise BenchmarkError(f"python -m benchmarks.corpus failed (exit {code}):\n{tail(output)}")
+    report = json.loads(out.read_text())
+    return {"metrics": {f"corpus_{k}": float(report[k]) for k in (
+                "graded", "flagged", "aborts", "escapes", "max_score_excess", "honest_changes")}
+            | {"corpus_grading_s": report["wall_s"]}, "details": report}
+
+
+def measure_hub(workdir: Path, students: int, dry_run: bool) -> dict:
+    """A class on the course hub (benchmarks/hub_load.py), or its dry run without a hub (--smoke)."""
+    from benchmarks import hub_load
+
+    out = workdir / "hub.json"
+    state = Path(tempfile.mkdtemp(prefix="reciprocity-hubload-", dir="/tmp"))
+    state.rmdir()  # hub_load makes it; if it is killed, its hub is purged here
+    _, code, output = run_timed([sys.executable, "-m", "benchmarks.hub_load", "--students", str(students),
+                                 "--json", str(out), *(["--dry-run"] if dry_run else ["--state", str(state)])],
+                                ROOT, 7200)
+    if state.exists():
+        log(f"[hub] after a killed run: {hub_load.cleanup(state)}")
+    report = json.loads(out.read_text()) if out.exists() else {"error": f"exit {code}"}
+    if "error" in report:
+        raise BenchmarkError(f"python -m benchmarks.hub_load failed: {report['error']}\n{tail(output)}")
+    details = {k: v for k, v in report.items() if k not in ("metrics", "goals")}
+    return {"metrics": report["metrics"], "details": {**details, "note": hub_load.DRY_RUN} if dry_run else details}
 
 
 def derived(metrics: dict, details: dict) -> None:
@@ -811,6 +870,17 @@ def print_report(report: dict) -> None:
                 weighted = [f["title"] for f in v["flagged"] if f["weight"]]
                 if weighted:
                     print(f"      flagged (scored): {'; '.join(weighted)}")
+    if "corpus" in details:
+        c = details["corpus"]
+        print(f"\nAdversarial corpus ({c['size']} submissions, {c['wall_s']} s): {c['graded']} graded, "
+              f"{c['flagged']} flagged, {c['failed']} failed; flagged because: "
+              + (", ".join(f"{k} {v}" for k, v in c["flagged_by_reason"].items()) or "-"))
+    if "hub" in details:
+        h = details["hub"]
+        print(f"\nHub load ({h['students']} students): {h['note']}" if h.get("dry_run") else
+              f"\nHub load ({h['students']} students, servers open in segments of {h['memory']['segments']}, "
+              f"{h['wall_s']} s in all): {h['accounting']['sent']} submitted, "
+              f"{h['grading']['graded_in_gradebook']} graded; {h['grading']['outcome']}")
     if "tests" in details:
         print(f"\nTest suite: {details['tests']['command']}\n  {details['tests']['summary']}")
     notes = {
@@ -876,6 +946,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"tolerances: seeded runs per accepted method (default 1,000; {SMOKE_SEEDS} with --smoke)")
     parser.add_argument("--students", type=int, metavar="N",
                         help=f"class: submissions graded (default {CLASS_STUDENTS}; {SMOKE_STUDENTS} with --smoke)")
+    parser.add_argument("--corpus", type=int, metavar="N", dest="corpus_size",
+                        help=f"corpus: submissions graded (default 1,000; {SMOKE_CORPUS} with --smoke)")
+    parser.add_argument("--hub-students", type=int, metavar="N",
+                        help=f"hub: class size (default 200; {SMOKE_HUB_STUDENTS}, without a hub, with --smoke)")
     parser.add_argument("--tests", metavar="SELECTION", dest="tests_selection",
                         help="tests: run the test command on these pytest paths or node ids (space-separated) "
                              f"instead of its folders (default the whole suite; {SMOKE_TESTS} with --smoke)")
@@ -914,6 +988,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.seeds = SMOKE_SEEDS if args.smoke else None
     if args.students is None:
         args.students = SMOKE_STUDENTS if args.smoke else CLASS_STUDENTS
+    if args.corpus_size is None:
+        args.corpus_size = SMOKE_CORPUS if args.smoke else 1000
+    if args.hub_students is None:
+        args.hub_students = SMOKE_HUB_STUDENTS if args.smoke else 200
     if args.smoke and args.tests_selection is None:
         args.tests_selection = [SMOKE_TESTS]
     if min(args.repeat, args.test_repeat, args.explorer_cycles, args.students, args.seeds or 1) < 1:
@@ -959,6 +1037,7 @@ def main(argv: list[str] | None = None) -> int:
             smallest_sizes(args, snapshot)
         report["settings"].update({"notebooks": args.notebooks, "labs": args.labs, "explorers": args.explorers,
                                    "pages": args.pages, "seeds": args.seeds, "students": args.students,
+                                   "corpus": args.corpus_size, "hub_students": args.hub_students,
                                    "tests": args.tests_selection})
         for name in args.selected:
             report["load_average_before"][name] = loadavg()
@@ -981,6 +1060,10 @@ def main(argv: list[str] | None = None) -> int:
                     result = measure_autograde(snapshot, workdir, args.repeat, args.labs)
                 elif name == "class":
                     result = measure_class(workdir, args.students, args.repeat)
+                elif name == "corpus":
+                    result = measure_corpus(workdir, args.corpus_size)
+                elif name == "hub":
+                    result = measure_hub(workdir, args.hub_students, dry_run=args.smoke)
                 else:
                     result = measure_tests(args.test_repeat, args.tests_selection)
             except BenchmarkError as err:

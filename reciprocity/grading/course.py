@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .intake import submission_problem  # its home is intake; kept importable from here
+
 __all__ = ["Course", "submission_problem"]
 
 
@@ -87,36 +89,3 @@ class Course:
                 if gid:
                     labels[gid] = cell.get("metadata", {}).get("reciprocity", {})
         return labels
-
-
-def _duplicate_ids(path: Path) -> list[str]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    seen, dups = set(), []
-    for cell in nb.get("cells", []):
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid is None:
-            continue
-        if gid in seen and gid not in dups:
-            dups.append(gid)
-        seen.add(gid)
-    return dups
-
-
-def submission_problem(submission: Path) -> str:
-    """A reason this submission folder cannot be autograded, or "" if it looks fine.
-
-    nbgrader aborts on a notebook with a duplicate ``grade_id`` (a copied
-    locked cell, nbgrader issue #1083); finding it first names the cell.
-    """
-    notebooks = sorted(Path(submission).glob("*.ipynb"))
-    if not notebooks:
-        return "no notebook in the submission folder"
-    for nb in notebooks:
-        try:
-            dups = _duplicate_ids(nb)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            return f"{nb.name} is not a valid notebook ({err.__class__.__name__})"
-        if dups:
-            return (f"{nb.name} has duplicate grade_id(s) {', '.join(dups)} (a copied locked "
-                    "cell); delete the copies and regrade with --students")
-    return ""

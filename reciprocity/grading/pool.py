@@ -8,6 +8,16 @@ student whose run goes past the per-student limit has their worker killed
 from the worker's answer (nbgrader finished, or the exception that stopped
 it), the gradebook (the score) and the autograded notebook (cells that
 raised or timed out).
+
+Faults of the machine, not of a notebook (``reciprocity.grading.faults``),
+each with a line in the log: a student whose worker lost the connection to
+the gradebook is graded again once the database answers (at most
+``DATABASE_ATTEMPTS`` tries, ``gradebook.wait_for``); a full disk stops the
+batch (the students not reached are listed as not graded); a worker that is
+killed fails its student and is replaced. One run of a lab at a time holds
+the course's lock (``records.run_lock``). ``changed_students`` counts a
+student as graded only when the worker recorded a finished run
+(``reciprocity.grading.records``), so a run killed half way is graded again.
 """
 from __future__ import annotations
 
@@ -28,15 +38,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gradebook, late, nbgrader_cli
-from .course import Course, submission_problem
+from . import faults, gradebook, intake, late, nbgrader_cli, records
+from .course import Course
 from .kernelspec import install_kernel
 from .sandbox import check as check_sandbox
 from .settings import GradingSettings, Limits
 
-__all__ = ["StudentResult", "grade_lab", "changed_students", "default_jobs", "WORKER"]
+__all__ = ["StudentResult", "grade_lab", "changed_students", "grading_needed", "default_jobs", "WORKER",
+           "DATABASE_ATTEMPTS"]
 
 WORKER = [sys.executable, "-m", "reciprocity.grading.worker"]
+# tries per student when the worker lost the gradebook's connection (the database restarted)
+DATABASE_ATTEMPTS = 3
 
 
 @dataclass
@@ -44,7 +57,7 @@ class StudentResult:
     """What happened when one student's submission was graded."""
 
     student: str
-    status: str  # "graded" or "failed"
+    status: str  # "graded", "flagged" (the submission cannot be graded as it is: see note) or "failed"
     score: float | None = None
     max_score: float | None = None
     seconds: float = 0.0
@@ -52,6 +65,7 @@ class StudentResult:
     cell_errors: int = 0
     timeouts: int = 0
     log: str = field(default="", repr=False)
+    fault: str = ""  # faults.DATABASE or faults.DISK when the machine, not the notebook, failed
 
     def row(self) -> dict:
         return {"student": self.student, "status": self.status, "score": self.score,
@@ -100,11 +114,19 @@ class WorkerProcess:
                 return json.loads(line)
 
     def _died(self, log: Path) -> dict:
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
         self.kill()
+        how = (f"was killed ({faults.signal_name(code)})" if code is not None and code < 0
+               else f"exited unexpectedly (exit status {code})")
+        reason = (f"the grading worker {how} while grading this student, who is not graded; "
+                  "grade again with --changed-only")
         with open(log, "a", encoding="utf-8") as out:
-            out.write("\nERROR: the grading worker exited unexpectedly:\n"
+            out.write(f"\nERROR: {reason}. The worker's own output:\n"
                       + Path(self._stderr.name).read_text(errors="replace")[-4000:])
-        return {"graded": False, "reason": "the grading worker exited unexpectedly"}
+        return {"graded": False, "reason": reason, "fault": ""}
 
     @property
     def alive(self) -> bool:
@@ -151,10 +173,17 @@ def _count_errors(autograded: Path) -> tuple[int, int, bool]:
 def _result(student: str, answer: dict | None, log: str, seconds: float, limit: float,
             autograded: Path, scores: tuple[float, float] | None) -> StudentResult:
     failed = dict(student=student, status="failed", seconds=seconds, log=log)
-    if answer is None:
-        return StudentResult(**failed, note=f"stopped after the {limit:.0f} s limit per student")
+    if answer is None:  # the notebook's own doing (a loop that ignores interrupts): flagged
+        return StudentResult(**{**failed, "status": "flagged"},
+                             note=f"stopped after the {limit:.0f} s limit per student (an endless loop "
+                                  "that ignores interrupts?): check the notebook, or regrade with a "
+                                  "larger --student-timeout")
     if not answer["graded"]:
-        return StudentResult(**failed, note=answer["reason"] or "nbgrader could not grade it")
+        flag = "" if answer.get("fault") else intake.stopped_by_code(answer["reason"])
+        if flag:  # nbgrader gave up because of what the student's code did
+            return StudentResult(**{**failed, "status": "flagged"}, note=flag)
+        return StudentResult(**failed, note=answer["reason"] or "nbgrader could not grade it",
+                             fault=answer.get("fault", ""))
     if scores is None or not autograded.is_dir():
         return StudentResult(**failed, note="nbgrader finished but left no graded notebook or score")
     errors, timeouts, dead = _count_errors(autograded)
@@ -170,36 +199,68 @@ def _result(student: str, answer: dict | None, log: str, seconds: float, limit: 
 
 
 # --------------------------------------------------------------------------- the class
-def changed_students(lab: str, course_dir: str | Path, db_url: str | None = None,
-                     only: list[str] | None = None) -> list[str]:
-    """Students whose submission of ``lab`` is new or changed since it was last graded, sorted.
+def grading_needed(lab: str, course_dir: str | Path, db_url: str | None = None,
+                   only: list[str] | None = None) -> dict[str, str]:
+    """Student -> why their submission of ``lab`` needs grading, for every such student, sorted.
 
-    A submission needs grading when the gradebook has no submission time for
-    it, or another one than the submitted folder's ``timestamp.txt`` (the
-    student submitted again and it was collected), or when a submitted
-    notebook has no autograded copy (its last run failed). Everyone else
-    keeps their grades, hand grades included. ``only`` limits the answer to
-    those ids.
+    A submission is graded when the worker recorded a finished run of it
+    (``records.is_done``: the submission time in ``timestamp.txt`` now, and
+    the graded notebooks that run wrote) and the gradebook holds that
+    submission time. Everyone else needs grading: a new submission, one
+    submitted again and collected, one whose last run failed or was
+    interrupted (a killed worker or command, a lost database, a full disk:
+    whatever that run left in the gradebook or in ``autograded/`` does not
+    count). A student graded before the records existed, or by nbgrader's own
+    autograde, has no record; the gradebook's submission time and a graded
+    copy of every notebook decide. ``only`` limits the answer to those ids.
     """
     from nbgrader.utils import parse_utc
 
     course = Course.load(course_dir)
     graded = gradebook.graded_timestamps(gradebook.gradebook_url(course.root, db_url), lab)
-    changed = []
+    needed = {}
     for student in course.students_with_submissions(lab):
         if only is not None and student not in only:
             continue
         submitted = course.folder("submitted", student, lab)
-        stamp_file = submitted / "timestamp.txt"
+        text = records.submission_time(submitted)
         try:
-            stamp = parse_utc(stamp_file.read_text().strip()) if stamp_file.is_file() else None
+            stamp = parse_utc(text) if text else None
         except ValueError:
             stamp = None
         autograded = course.folder("autograded", student, lab)
+        record = records.read(course.root, lab, student)
+        state = (record or {}).get("state")
         missing = [nb.name for nb in submitted.glob("*.ipynb") if not (autograded / nb.name).is_file()]
-        if student not in graded or graded[student] != stamp or stamp is None or missing:
-            changed.append(student)
-    return changed
+        if state == "started":
+            why = "its last grading did not finish (interrupted)"
+        elif state == "failed":
+            why = f"its last grading failed: {record.get('reason') or 'see its log'}"
+        elif student not in graded:
+            why = "new"
+        elif stamp is None:
+            why = "no valid timestamp.txt"
+        elif graded[student] != stamp:
+            why = "submitted again"
+        elif missing:
+            why = "no graded notebook"
+        elif state == "done" and not records.is_done(record, text, autograded):
+            why = ("submitted again" if record.get("submitted") != text
+                   else "its graded notebook is not the one its last grading wrote")
+        else:
+            continue
+        needed[student] = why
+    return needed
+
+
+def changed_students(lab: str, course_dir: str | Path, db_url: str | None = None,
+                     only: list[str] | None = None) -> list[str]:
+    """Students whose submission of ``lab`` is new or changed, or not graded to the end, sorted.
+
+    See ``grading_needed`` (which also says why). Everyone else keeps their
+    grades, hand grades included.
+    """
+    return sorted(grading_needed(lab, course_dir, db_url, only))
 
 
 def _positive_int(name: str, value) -> int:
@@ -208,36 +269,92 @@ def _positive_int(name: str, value) -> int:
     return value
 
 
+def _score(db: str, lab: str, student: str) -> tuple[float, float] | None:
+    """The student's score in the gradebook, waiting for a database that restarts."""
+    for attempt in range(1, DATABASE_ATTEMPTS + 1):
+        try:
+            return gradebook.submission_score(db, lab, student)
+        except Exception as err:
+            if (faults.classify(err) != faults.DATABASE or attempt == DATABASE_ATTEMPTS
+                    or not gradebook.wait_for(db)):
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
 def _grade_all(course: Course, settings: GradingSettings, students: list[str], jobs: int,
-               limit: float, report: Callable[[StudentResult], None]) -> None:
-    """Grade ``students`` with ``jobs`` workers; ``report`` gets each result as it comes."""
+               limit: float, report: Callable[[StudentResult], None],
+               echo: Callable[..., None] = print) -> str:
+    """Grade ``students`` with ``jobs`` workers; ``report`` gets each result as it comes.
+
+    Returns why the batch stopped before the end ("" if it did not): a full disk.
+    """
     todo: queue.Queue = queue.Queue()
     for number, student in enumerate(students):
-        todo.put((number, student))
+        todo.put((number, student, 1))
+    stopped: list[str] = []  # the full disk's message, once one is met
+
+    def grade(worker: WorkerProcess | None, log_dir: Path, number: int, student: str,
+              attempt: int) -> tuple[WorkerProcess | None, StudentResult | None]:
+        """Grade one student; (the worker to go on with, the result, or None to try again)."""
+        start = time.monotonic()
+        reason = intake.admit(course, settings, student)  # not a gradable notebook: flagged, not run
+        if reason:
+            return worker, StudentResult(student, "flagged", seconds=time.monotonic() - start, note=reason)
+        if worker is None or not worker.alive:
+            worker = WorkerProcess(course.root, settings, log_dir)
+        log_path = log_dir / f"{number}-{re.sub(r'[^A-Za-z0-9_.-]', '_', student)}.log"
+        answer = worker.grade(student, log_path, limit)
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
+        if answer is None or not worker.alive:
+            worker = None
+        fault = (answer or {}).get("fault", "")
+        if fault == faults.DATABASE:
+            if attempt < DATABASE_ATTEMPTS:
+                echo(f"WARNING: {student}: {answer['reason']}. Waiting up to {gradebook.DATABASE_WAIT} s "
+                     f"for the database, then grading {student} again (attempt {attempt + 1} of "
+                     f"{DATABASE_ATTEMPTS}).")
+                if gradebook.wait_for(settings.db):
+                    return worker, None
+                answer["reason"] += (f"; the gradebook did not answer for {gradebook.DATABASE_WAIT} s: "
+                                     "check that the database server is running, then grade again "
+                                     "with --changed-only")
+            else:
+                answer["reason"] += (f" (gave up after {DATABASE_ATTEMPTS} attempts: grade again "
+                                     "with --changed-only once the database is steady)")
+        elif fault == faults.DISK and not stopped:
+            stopped.append(answer["reason"])
+            echo(f"ERROR: grading stopped: {answer['reason']}")
+        graded = bool(answer and answer["graded"])  # else the score is not read: it is not one
+        res = _result(student, answer, log, time.monotonic() - start, limit,
+                      course.folder("autograded", student, settings.lab),
+                      _score(settings.db, settings.lab, student) if graded else None)
+        if attempt > 1 and res.status == "graded":
+            res.note = "; ".join(filter(None, [f"graded at attempt {attempt} (the connection to the "
+                                               "gradebook had been lost)", res.note]))
+        return worker, res
 
     def work(log_dir: Path) -> None:
         worker = None
         try:
             while True:
                 try:
-                    number, student = todo.get_nowait()
+                    number, student, attempt = todo.get_nowait()
                 except queue.Empty:
                     return
-                start = time.monotonic()
-                reason = submission_problem(course.folder("submitted", student, settings.lab))
-                if reason:
-                    report(StudentResult(student, "failed", note=reason))
+                if stopped:
+                    report(StudentResult(student, "failed", fault=faults.DISK,
+                                         note="not graded: grading stopped at a full disk (see above)"))
                     continue
-                if worker is None or not worker.alive:
-                    worker = WorkerProcess(course.root, settings, log_dir)
-                log_path = log_dir / f"{number}-{re.sub(r'[^A-Za-z0-9_.-]', '_', student)}.log"
-                answer = worker.grade(student, log_path, limit)
-                log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
-                if answer is None or not worker.alive:
-                    worker = None
-                report(_result(student, answer, log, time.monotonic() - start, limit,
-                               course.folder("autograded", student, settings.lab),
-                               gradebook.submission_score(settings.db, settings.lab, student)))
+                try:
+                    worker, res = grade(worker, log_dir, number, student, attempt)
+                except Exception as err:  # the grader's own error: this student fails, the batch goes on
+                    res = StudentResult(student, "failed", note=f"grading error: {type(err).__name__}: "
+                                                                f"{str(err).strip()[:300]}",
+                                        fault=faults.classify(err))
+                if res is None:
+                    todo.put((number, student, attempt + 1))
+                else:
+                    report(res)
         finally:
             if worker is not None:
                 worker.close()
@@ -249,6 +366,7 @@ def _grade_all(course: Course, settings: GradingSettings, students: list[str], j
             thread.start()
         for thread in threads:
             thread.join()
+    return stopped[0] if stopped else ""
 
 
 def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
@@ -288,6 +406,17 @@ def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
     echo : callable
         Where progress lines go (``print`` by default; pass ``lambda *a: None`` to silence).
 
+    Raises
+    ------
+    reciprocity.grading.records.RunInProgress
+        Another run of the lab holds the course's lock (nobody is graded).
+    reciprocity.grading.gradebook.GradebookUnavailable
+        A database server does not answer (nobody is graded).
+
+    A lost gradebook connection, a full disk and a killed worker do not
+    raise: the students they hit are graded again, or listed as failed with
+    the reason (``StudentResult.fault``), and a full disk stops the batch.
+
     Examples
     --------
     >>> results = grade_lab("outreach", "course", jobs=2)      # doctest: +SKIP
@@ -312,6 +441,35 @@ def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
         echo("WARNING: grading without a sandbox: students' code runs with your rights and "
              "can read the answer key, change the gradebook and reach the network.")
     db = gradebook.gradebook_url(root, db_url)
+    with records.run_lock(root, lab):
+        return _grade_locked(course, lab, students, db, timeout, limit, jobs, sandbox, limits,
+                             feedback, echo)
+
+
+def _refresh_late(root: Path, lab: str, db: str, echo: Callable[..., None]) -> None:
+    """``late.sync`` after grading; a fault of the machine leaves a warning, not an error."""
+    for attempt in (1, 2):
+        try:
+            late.sync(root, lab, db)
+            return
+        except Exception as err:
+            fault = faults.classify(err)
+            if not fault:
+                raise
+            if attempt == 1 and fault == faults.DATABASE and gradebook.wait_for(db):
+                continue
+            echo(f"WARNING: the late penalties were not refreshed ({type(err).__name__}); "
+                 "the next grading or export refreshes them")
+            return
+
+
+def _grade_locked(course: Course, lab: str, students: list[str], db: str, timeout: int,
+                  limit: float, jobs: int, sandbox: bool, limits: Limits, feedback: bool,
+                  echo: Callable[..., None]) -> list[StudentResult]:
+    """``grade_lab`` once it holds the lab's lock: the gradebook, the batch, late work, feedback."""
+    root = course.root
+    if gradebook.sqlite_file(db) is None:  # a database server: say so now if it does not answer
+        gradebook.existing_gradebook(db)
     note = gradebook.ensure_assignment(course, lab, db, limit)
     if note:
         echo(note)
@@ -333,25 +491,35 @@ def grade_lab(lab: str, course_dir: str | Path, *, timeout: int = 60,
     os.chmod(runtime, 0o755)
     settings = GradingSettings(lab=lab, db=db, timeout=timeout, sandbox=sandbox, limits=limits,
                                runtime_parent=runtime)
+    # room to undo a half-written student if a disk fills (a worker gives it up then)
+    reserve = faults.reserve_files(records.written_folders(root, gradebook.sqlite_file(db)), lab)
+    faults.keep_reserve(reserve)
     try:
-        _grade_all(course, settings, students, jobs, limit, report)
+        stopped = _grade_all(course, settings, students, jobs, limit, report, echo)
     finally:
+        faults.release_reserve(reserve)
         shutil.rmtree(runtime, ignore_errors=True)
     ordered = [results[s] for s in students]
     graded = [r for r in ordered if r.status == "graded"]
-    late.sync(root, lab, db)  # penalties from the new scores, before feedback shows them
-    if feedback and graded:
+    _refresh_late(root, lab, db, echo)  # penalties from the new scores, before feedback shows them
+    if feedback and graded and not stopped:  # no feedback written onto a full disk
         _feedback(lab, root, db, graded, limit)
     return ordered
 
 
 def _feedback(lab: str, root: Path, db: str, graded: list[StudentResult], limit: float) -> None:
-    """Feedback for the graded students: one batch call, per student if the batch fails."""
+    """Feedback for the graded students: one batch call, then one call per student it left out."""
     base = ["generate_feedback", lab, "--force", f"--db={db}"]
     if len(graded) > 1:
+        started = time.time()
         code, _ = nbgrader_cli.run(base, root, limit * 2)
         if code == 0:
             return
+        # nbgrader goes on past a student whose feedback fails (e.g. an unclosed hidden-test
+        # block in an answer): retry only those without a page from this call
+        course = Course.load(root)
+        graded = [r for r in graded if not any(
+            page.stat().st_mtime >= started - 1 for page in course.folder("feedback", r.student, lab).glob("*.html"))]
     for res in graded:
         code, _ = nbgrader_cli.run([*base, f"--student={nbgrader_cli.glob_escape(res.student)}"],
                                    root, limit)

@@ -16,16 +16,30 @@ name (``reciprocity-sandbox``, whose provisioner puts it in the sandbox, or
 ``python3`` without one). If a student's run goes past its time limit, the
 grader kills the worker (and with it the sandbox) and starts a new one.
 
+Each student's run is recorded (``reciprocity.grading.records``): ``started``
+before nbgrader begins, ``done`` once it has finished, ``failed`` with the
+reason; a run that is killed stays ``started``, and so never counts as
+graded. Before a student it checks that the disks it writes to (the
+course's, the SQLite gradebook's) have room (``faults.space_problem``). A
+worker dies with the grading command that started it (Linux's
+parent-death signal), so a killed command leaves no worker grading on.
+
 Protocol: ``python -m reciprocity.grading.worker SETTINGS_JSON`` (see
 ``GradingSettings.to_json``), run in the course directory; each line of
 standard input is ``{"student": ID, "log": PATH}``; each answer is
-``{"student": ID, "graded": true | false, "reason": TEXT}``, the reason being
-the exception that stopped nbgrader for that student ("" when graded).
+``{"student": ID, "graded": true | false, "reason": TEXT, "fault": FAULT}``,
+the reason being the exception that stopped nbgrader for that student (""
+when graded) and the fault "" for a failure of the notebook or of nbgrader,
+``"database"`` when the connection to the gradebook was lost and ``"disk"``
+when a disk was full (``reciprocity.grading.faults``).
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -33,12 +47,14 @@ from pathlib import Path
 from nbgrader.converters import Autograde, NbGraderException
 from traitlets.config import Config
 
+from . import faults, records
 from .course import Course
+from .gradebook import restore_submission, sqlite_file, submission_state
 from .nbgrader_cli import glob_escape
 from .preprocessors import AUTOGRADE_PREPROCESSORS
 from .settings import GradingSettings
 
-__all__ = ["autograde_config", "RecordingAutograde", "describe", "main"]
+__all__ = ["autograde_config", "RecordingAutograde", "describe", "grade_one", "main"]
 
 
 def autograde_config(settings: GradingSettings) -> Config:
@@ -94,8 +110,8 @@ def describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[0] if lines else ''}"[:200]
 
 
-def grade_one(course: Course, lab: str, student: str) -> str:
-    """Autograde ``student``'s submission of ``lab``; "" if graded, else why not."""
+def _autograde(course: Course, lab: str, student: str) -> BaseException | None:
+    """nbgrader's autograde of ``student``'s submission; the exception that stopped it, or None."""
     course.coursedir.assignment_id = lab
     course.coursedir.student_id = glob_escape(student)
     converter = RecordingAutograde(coursedir=course.coursedir, parent=course.app)
@@ -104,15 +120,95 @@ def grade_one(course: Course, lab: str, student: str) -> str:
     try:
         converter.start()
     except NbGraderException as err:
-        failures = converter.failures or [err]
-        return describe(failures[0])
+        return (converter.failures or [err])[0]
     except Exception as err:
         traceback.print_exc()
-        return describe(err)
+        return err
     finally:
         for handler in list(course.app.log.handlers):
             handler.flush()
-    return describe(converter.failures[0]) if converter.failures else ""
+    return converter.failures[0] if converter.failures else None
+
+
+def _fault_reason(err: BaseException, fault: str, course: Course, lab: str, student: str,
+                  db_url: str) -> str:
+    """Why the student was not graded, for a fault of the machine: what happened and what to do."""
+    if fault == faults.DATABASE:
+        return f"lost the connection to the gradebook ({describe(err)})"
+    sqlite = sqlite_file(db_url)
+    in_gradebook = sqlite is not None and "database or disk is full" in str(err)
+    where = sqlite if in_gradebook else course.folder("autograded", student, lab)
+    return faults.disk_full_message(faults.full_path(err, where))
+
+
+def _undo(db_url: str, lab: str, student: str, before: dict | None) -> str:
+    """Put the student's gradebook rows back as they were before this run; what happened."""
+    try:
+        restore_submission(db_url, lab, student, before)
+    except Exception as err:
+        return (f"the gradebook could not be put back ({describe(err)}): {student}'s score there "
+                "is incomplete until they are graded again")
+    return "the gradebook holds what it held before this run"
+
+
+def grade_one(course: Course, lab: str, student: str, db_url: str = "") -> tuple[str, str]:
+    """Autograde ``student``'s submission of ``lab`` and record the run; ("", "") if graded,
+    else (why not, the fault: "", ``faults.DATABASE`` or ``faults.DISK``).
+
+    On a full disk, what the run had written of the student's gradebook rows
+    is put back (after giving up the run's reserved space, so that there is
+    room to do it), and ``autograded/`` holds no part of it (nbgrader removes
+    a failed student's folder).
+    """
+    db_url = db_url or course.coursedir.db_url
+    stamp = records.submission_time(course.folder("submitted", student, lab))
+    folders = records.written_folders(course.root, sqlite_file(db_url))
+    problem = faults.space_problem(folders)
+    if problem:
+        print(f"ERROR: {student} not graded: {problem}", file=sys.stderr)
+        return problem, faults.DISK
+    try:
+        before = submission_state(db_url, lab, student)
+        records.write(course.root, lab, student, "started", submitted=stamp)
+    except Exception as err:  # nothing graded yet, nothing to undo
+        fault = faults.classify(err)
+        reason = (_fault_reason(err, fault, course, lab, student, db_url) if fault
+                  else f"cannot start: {describe(err)}")
+        print(f"ERROR: {student} not graded: {reason}", file=sys.stderr)
+        return reason, fault
+    err = _autograde(course, lab, student)
+    if err is None:
+        try:
+            records.write(course.root, lab, student, "done", submitted=stamp,
+                          notebooks=records.digests(course.folder("autograded", student, lab)))
+            return "", ""
+        except OSError as rec_err:  # graded, but not recorded: it will be graded again
+            err = rec_err
+    fault = faults.classify(err)
+    reason = _fault_reason(err, fault, course, lab, student, db_url) if fault else describe(err)
+    if fault == faults.DISK:
+        faults.release_reserve(faults.reserve_files(folders, lab))
+        reason += f"; {_undo(db_url, lab, student, before)}"
+    if fault:
+        print(f"ERROR: {student} not graded: {reason}", file=sys.stderr)
+    with contextlib.suppress(OSError):  # if it cannot be written, "started" stays: not graded either way
+        records.write(course.root, lab, student, "failed", submitted=stamp, reason=reason, fault=fault)
+    return reason, fault
+
+
+def _die_with_parent() -> None:
+    """Have Linux kill this worker (SIGKILL) when the grading command that started it dies.
+
+    The worker runs in a session of its own (its kernels' limits and kills
+    stay apart from the command's), so a signal to the command's process
+    group does not reach it; without this, a killed command would leave its
+    workers grading on into a gradebook that a new run is also writing.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     # answers go to a private copy of stdout; fd 1 and 2 become each student's log
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.set_inheritable(answers.fileno(), False)
+    _die_with_parent()
     course = Course.load(Path.cwd(), autograde_config(settings))
     for line in sys.stdin:
         if not line.strip():
@@ -131,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.flush()
             os.dup2(log.fileno(), 1)
             os.dup2(log.fileno(), 2)
-            reason = grade_one(course, settings.lab, job["student"])
+            reason, fault = grade_one(course, settings.lab, job["student"], settings.db)
             sys.stdout.flush()
             sys.stderr.flush()
         answers.write(json.dumps({"student": job["student"], "graded": not reason,
-                                  "reason": reason}) + "\n")
+                                  "reason": reason, "fault": fault}) + "\n")
     return 0
 
 

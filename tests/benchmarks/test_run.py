@@ -27,6 +27,9 @@ GOALS = {"warm_over_cold", "build_over_execution_floor", "autograde_over_executi
          "explorer_response_p95_ms", "page_weight_max_mb", "weight_landing_mb", "weight_text_mb",
          "weight_explorer_mb", "page_execution_max_s", "test_suite_s", "grading_efficiency",
          "correct_answer_acceptance", "hidden_test_mutation_score",
+         "hub_rush_hub_p95_s", "hub_rush_exchange_p95_s", "hub_grading_efficiency",
+         "hub_submissions_lost", "hub_submissions_duplicated",
+         "corpus_aborts", "corpus_escapes", "corpus_max_score_excess", "corpus_honest_changes",
          *LIGHTHOUSE_GOALS}
 
 

@@ -31,6 +31,9 @@ METRICS = {
     "tolerances": {"correct_answer_acceptance", "hidden_test_mutation_score"},
     "autograde": {"autograde_s", "autograde_over_execution"},
     "class": {"grading_efficiency", "class_grading_s"},
+    "corpus": {"corpus_graded", "corpus_flagged", "corpus_aborts", "corpus_escapes", "corpus_max_score_excess",
+               "corpus_honest_changes", "corpus_grading_s"},
+    "hub": {"hub_submissions_lost", "hub_submissions_duplicated", "hub_load_wall_s"},  # a dry run: no hub
     "tests": {"test_suite_s"},
 }
 
@@ -81,4 +84,6 @@ def test_each_measurement_ran_at_its_smallest_size(browser, smoke):
     assert details["tolerances"]["seeds"] == bench_run.SMOKE_SEEDS and len(details["tolerances"]["labs"]) == 1
     assert len(details["autograde"]["per_lab"]) == 1
     assert details["class"]["students"] == bench_run.SMOKE_STUDENTS and details["class"]["failed"] == 0
+    assert details["corpus"]["size"] == bench_run.SMOKE_CORPUS and details["corpus"]["aborts"] == 0
+    assert details["hub"]["dry_run"] and details["hub"]["students"] == bench_run.SMOKE_HUB_STUDENTS
     assert details["tests"]["summary"].startswith("1 passed")

@@ -11,7 +11,7 @@ partial    scripted wrong answers: the exact partial score
 tamper     test cells edited to ``pass`` and test cells deleted: restored, full score
 broken     an infinite loop (per-cell timeout) and a syntax error: exact partial score
 override   comparison helpers monkeypatched plus fake answers: 0
-duplicate  a copied locked cell (duplicate grade_id): recorded as failed, batch goes on
+duplicate  a copied locked cell (duplicate grade_id): recorded as flagged, batch goes on
 """
 from __future__ import annotations
 
@@ -302,7 +302,7 @@ def test_deleted_test_cells_are_restored_not_left_for_manual_grading(graded, lab
 def test_duplicate_cell_ids_fail_one_student_only(graded):
     _, _, results = graded
     dup = results["outreach"]["duplicate"]
-    assert dup.status == "failed" and "duplicate grade_id" in dup.note
+    assert dup.status == "flagged" and "duplicate grade_id" in dup.note
     assert results["outreach"]["solution"].status == "graded"
 
 
