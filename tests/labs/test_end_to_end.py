@@ -30,7 +30,9 @@ from tests.support.common import ROOT, release_lab
 pytestmark = pytest.mark.slow
 
 LABS = ["outreach", "content", "trials"]
-LOOP_TIMEOUT = 10  # per-cell limit for the infinite-loop student
+# per-cell limit for the infinite-loop student: well above the slowest honest cell (the
+# permutation test, a few seconds alone; over 10 s on a loaded 2-core CI machine)
+LOOP_TIMEOUT = 30
 
 # Scripted wrong answers: (answer cell, code appended to it), and the test cells they fail.
 PARTIAL = {
