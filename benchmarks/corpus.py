@@ -50,8 +50,8 @@ from tests.support import corpus
 from tests.support.common import release_lab
 
 SIZE = 1000
-CELL_TIMEOUT = 10
-STUDENT_TIMEOUT = 90
+CELL_TIMEOUT = 15
+STUDENT_TIMEOUT = 300
 # first match wins: the kind of each flag, from the intake's and the grader's wording
 REASONS = [
     ("over the size limit", "MB, over the"), ("empty file", "is empty"), ("UTF-16", "but UTF-16"),
@@ -129,7 +129,9 @@ def run(size: int, jobs: int, workdir: Path, feedback: bool = False) -> dict:
         "excess_examples": [f"{s}: {what}" for s, what, _ in excess[:10]],
         "honest_changes": len(changed),
         "honest": {b: {"alone": alone[f"alone-{b}"].score,
-                       "batch": getattr(results.get(f"honest-{b}"), "score", None)} for b in twins},
+                       "batch": getattr(results.get(f"honest-{b}"), "score", None),
+                       "status": getattr(results.get(f"honest-{b}"), "status", "missing"),
+                       "note": getattr(results.get(f"honest-{b}"), "note", "")} for b in twins},
         "by_mutation": {name: dict(c) for name, c in sorted(by_mutation.items())},
         "wall_s": round(wall, 1), "per_submission_s": round(wall / max(1, len(students)), 3),
         "load_average_before": [round(x, 2) for x in load_before],

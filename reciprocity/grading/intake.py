@@ -367,16 +367,19 @@ def _plain(err: Exception) -> str:
 
     lines = str(getattr(err, "message", "") or err).strip().splitlines()
     detail = (lines[0] if lines else type(err).__name__)[:120]
+    # nbgrader raises nbformat's (jsonschema's) ValidationError class with a message of its own;
+    # a schema check fills in which rule (``validator``) failed
+    from_schema = isinstance(getattr(err, "validator", None), str)
+    if isinstance(err, (SchemaTooOldError, SchemaTooNewError)):
+        return (f"has grading metadata of another nbgrader version ({detail}), which nbgrader will "
+                f"not grade; {FRESH_COPY}")
+    if isinstance(err, ValidationError) and not from_schema:
+        return f"has damaged grading metadata (nbgrader: {detail}); {FRESH_COPY}"
     if isinstance(err, NotebookInvalid):
         path = list(getattr(err, "absolute_path", ()))
         where = (f"cell {path[1] + 1}" if path[:1] == ["cells"] and len(path) > 1 and isinstance(path[1], int)
                  else "/".join(map(str, path)) or "the notebook")
         what = detail if len(lines[0] if lines else "") <= 100 else "not in the notebook format"
         return f"is not a valid notebook (in {where}: {what}); {RESUBMIT}"
-    if isinstance(err, (SchemaTooOldError, SchemaTooNewError)):
-        return (f"has grading metadata of another nbgrader version ({detail}), which nbgrader will "
-                f"not grade; {FRESH_COPY}")
-    if isinstance(err, ValidationError):
-        return f"has damaged grading metadata (nbgrader: {detail}); {FRESH_COPY}"
     return (f"cannot be read by nbgrader ({type(err).__name__}: {detail}), usually after its grading "
             f"metadata was edited; {FRESH_COPY}")

@@ -4,8 +4,8 @@ Every submission starts from a real one: a lab's student release
 (``exercises/<lab>/``) answered with the model answers of ``solutions/<lab>/``,
 fully (``full``), in part (``partial-a``: the first half of the code
 answers; ``partial-b``: all but the last) or not at all (``blank``, the
-release as given). Then one to three
-mutations change it, as issue 22 lists them:
+release as given). Then one to three mutations change it, as issue 22 lists
+them:
 
 structure   cells deleted (any, or the graded tests), reordered, duplicated
 metadata    grade ids, points, checksums, cell types and nbgrader flags edited;
