@@ -200,6 +200,17 @@ def _status_rows(course: Course, lab: str) -> list[dict]:
         return list(csv.DictReader(io.StringIO(f.read(2_000_000).decode("utf-8", "replace"))))
 
 
+def grade_outcome(status: list[dict]) -> str:
+    """The Grade job's outcome from ``status.csv``'s rows: graded, flagged (with why), failed."""
+    graded = sum(r.get("status") == "graded" for r in status)
+    flagged = sum(r.get("status") == "flagged" for r in status)
+    failed = len(status) - graded - flagged
+    return (f"{graded} submission(s) graded"
+            + (f", {flagged} flagged (not gradable as handed in: the reasons are in status.csv)"
+               if flagged else "")
+            + (f", {failed} failed (see the log)" if failed else ""))
+
+
 def released_labs(course: Course) -> set[str]:
     """The labs released to students: folders of the course's outbound exchange (no links followed)."""
     try:
@@ -536,14 +547,13 @@ async def grade(course: Course, job: Job) -> None:
     if code not in (0, 1, 3):
         return job.end("failed", f"the grading command failed (exit status {code}): see the log")
     job.status = _status_rows(course, lab)
-    graded = sum(r.get("status") == "graded" for r in job.status)
-    failed = len(job.status) - graded
-    outcome = f"{graded} submission(s) graded" + (f", {failed} failed (see the log)" if failed else "")
+    outcome = grade_outcome(job.status)
     if job.quarantined:
         outcome += f"; {len(job.quarantined)} set aside"
     if code == 3:
         return job.end("failed", outcome + "; the reports were not written, the previous ones are "
                                            "kept (see the log)")
+    failed = any(r.get("status") not in ("graded", "flagged") for r in job.status)
     job.end("done" if not failed else "failed", outcome)
 
 

@@ -216,3 +216,11 @@ def test_a_policy_file_that_is_a_link_is_not_followed(policy_course, tmp_path):
     (course.dir / "deadlines.toml").symlink_to(elsewhere)
     assert grading_jobs.read_policy(course) == (None, "")
     assert grading_jobs.due_dates(course, "ann")["labs"] == []
+
+
+def test_the_grade_outcome_tells_flagged_submissions_from_failed_runs():
+    rows = [{"status": "graded"}] * 3 + [{"status": "flagged"}] * 2 + [{"status": "failed"}]
+    assert grading_jobs.grade_outcome(rows) == (
+        "3 submission(s) graded, 2 flagged (not gradable as handed in: the reasons are in "
+        "status.csv), 1 failed (see the log)")
+    assert grading_jobs.grade_outcome([{"status": "graded"}] * 20) == "20 submission(s) graded"
