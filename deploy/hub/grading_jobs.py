@@ -311,6 +311,22 @@ def inbound_students(course: Course, lab: str) -> set[str]:
         os.close(fd)
 
 
+def _lab_entries(inbound_fd: int, lab: str) -> list[tuple[str, list[str]]]:
+    """The inbound folder's entries of ``lab`` (``student+lab+time...``), each with its name's parts."""
+    entries = ((name, name.split("+")) for name in sorted(os.listdir(inbound_fd)))
+    return [(name, parts) for name, parts in entries if len(parts) >= 3 and parts[1] == lab]
+
+
+def _set_aside(course: Course, inbound_fd: int, name: str, new_name: str) -> None:
+    """Move the inbound entry ``name`` into the course's quarantine as ``new_name`` (root's folder)."""
+    course.quarantine.mkdir(parents=True, exist_ok=True, mode=0o700)
+    qfd = os.open(course.quarantine, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.rename(name, new_name, src_dir_fd=inbound_fd, dst_dir_fd=qfd)
+    finally:
+        os.close(qfd)
+
+
 def quarantine_forged(course: Course, lab: str) -> list[str]:
     """Move aside inbound entries of ``lab`` not owned by the student they name; what was moved.
 
@@ -322,23 +338,14 @@ def quarantine_forged(course: Course, lab: str) -> list[str]:
     if fd is None:
         return moved
     try:
-        for name in sorted(os.listdir(fd)):
-            parts = name.split("+")
-            if len(parts) < 3 or parts[1] != lab:
-                continue
+        for name, parts in _lab_entries(fd, lab):
             st = os.lstat(name, dir_fd=fd)
             try:
                 owner = pwd.getpwuid(st.st_uid).pw_name
             except KeyError:
                 owner = f"uid {st.st_uid}"
             if owner != parts[0] or not stat.S_ISDIR(st.st_mode):
-                course.quarantine.mkdir(parents=True, exist_ok=True, mode=0o700)
-                qfd = os.open(course.quarantine, os.O_RDONLY | os.O_DIRECTORY)
-                try:
-                    os.rename(name, f"{name}.from-{owner}.{uuid.uuid4().hex[:6]}",
-                              src_dir_fd=fd, dst_dir_fd=qfd)
-                finally:
-                    os.close(qfd)
+                _set_aside(course, fd, name, f"{name}.from-{owner}.{uuid.uuid4().hex[:6]}")
                 moved.append(f"{name} (claims {parts[0]}, owned by {owner})")
     finally:
         os.close(fd)
@@ -377,10 +384,7 @@ def set_aside_unfinished(course: Course, lab: str) -> list[str]:
     if fd is None:
         return moved
     try:
-        for name in sorted(os.listdir(fd)):
-            parts = name.split("+")
-            if len(parts) < 3 or parts[1] != lab:
-                continue
+        for name, _ in _lab_entries(fd, lab):
             try:
                 entry = _open_dir(fd, name)
             except OSError:  # not a folder (or a link): quarantine_forged moves those
@@ -390,12 +394,7 @@ def set_aside_unfinished(course: Course, lab: str) -> list[str]:
                     continue
             finally:
                 os.close(entry)
-            course.quarantine.mkdir(parents=True, exist_ok=True, mode=0o700)
-            qfd = os.open(course.quarantine, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.rename(name, f"{name}.unfinished.{uuid.uuid4().hex[:6]}", src_dir_fd=fd, dst_dir_fd=qfd)
-            finally:
-                os.close(qfd)
+            _set_aside(course, fd, name, f"{name}.unfinished.{uuid.uuid4().hex[:6]}")
             moved.append(f"{name} (no timestamp.txt or submission_secret.txt)")
     finally:
         os.close(fd)

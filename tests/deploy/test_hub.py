@@ -83,7 +83,7 @@ import nbformat
 import pytest
 
 from tests.support.common import ARTIFACTS, IN_CI, ROOT
-from tests.support.hub import RUN, Hub, down, load_run, login, skip_or_fail
+from tests.support.hub import RUN, Hub, down, load_run, login, skip_or_fail, write_policy
 from tests.support.site_checks import LAPTOP, PHONE, axe_violations, small_targets
 
 pytestmark = pytest.mark.hub
@@ -268,22 +268,11 @@ def released(hub):
     return source, points, memos
 
 
-def _write_policy(hub, due: dt.datetime, extensions: dict[str, str]) -> None:
-    """The course's deadlines.toml, as its instructor would write it (owned by the grader account)."""
-    lines = ["[late]", 'per = "day"', "deduct_percent = 10", "max_deduct_percent = 50", "",
-             f"[labs.{LAB}]", f"due = {due.isoformat(timespec='seconds')}", "",
-             f"[labs.{LAB}.extensions]", *(f'"{s}" = "{extra}"' for s, extra in extensions.items())]
-    path = Path(hub.setup["services"][A]["course_dir"], "deadlines.toml")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    grader = pwd.getpwnam(f"grader-{A}")
-    os.chown(path, grader.pw_uid, grader.pw_gid)
-
-
 @pytest.fixture(scope="module")
 def deadlines(hub, released):
     """Due in two days for the class; EXTENDED has three days more. Nobody is late yet."""
     due = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=2)
-    _write_policy(hub, due, {EXTENDED: "P3D"})
+    write_policy(hub, due, {EXTENDED: "P3D"})
     hub.due = due
     return due
 
@@ -524,7 +513,7 @@ def late_term(browser, hub, exported, staff_page):
     back and the TA exports again."""
     page = staff_page
     early = dt.datetime.fromtimestamp(int(hub.started_at) - 60, dt.UTC)
-    _write_policy(hub, early, {RIGHT[1]: "P30D"})
+    write_policy(hub, early, {RIGHT[1]: "P30D"})
     hub.seen["late_export"] = _export(hub, page)
     lab = page.get_by_role("region", name=f"Lab: {LAB}")
     hub.seen["late_page_deadline"] = lab.locator(".deadline").inner_text()
@@ -538,7 +527,7 @@ def late_term(browser, hub, exported, staff_page):
         hub.seen["late_submit_asked"] = _open_lab_and_submit(student_page, hub, student)
     finally:
         student_page.context.close()
-    _write_policy(hub, hub.due, {EXTENDED: "P3D"})
+    write_policy(hub, hub.due, {EXTENDED: "P3D"})
     hub.seen["restored_export"] = _export(hub, page)
 
 

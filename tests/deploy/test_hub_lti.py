@@ -62,7 +62,7 @@ from reciprocity.lms.__main__ import new_key
 from reciprocity.lms.config import load_config, tool_jwk
 from reciprocity.lms.launches import LaunchRecords
 from tests.support.common import ARTIFACTS, IN_CI
-from tests.support.hub import RUN, Hub, down, load_run, skip_or_fail
+from tests.support.hub import RUN, Hub, down, load_run, skip_or_fail, write_policy
 from tests.support.lti_platform import Forgery, Platform, open_link, shown
 from tests.support.nbgrader_course import lab_notebook
 from tests.support.site_checks import LAPTOP
@@ -403,25 +403,15 @@ def feedback_released(hub, regraded):
     return job, _lms_scores(hub, A, _expected(A, auto, 3), job["seen_at"]), auto
 
 
-def _write_policy(hub, due: dt.datetime, extensions: dict[str, str]) -> None:
-    """Course A's deadlines.toml, as its instructor writes it (owned by the grader account)."""
-    lines = ["[late]", 'per = "day"', "deduct_percent = 10", "max_deduct_percent = 50", "",
-             f"[labs.{LAB}]", f"due = {due.isoformat(timespec='seconds')}", "",
-             f"[labs.{LAB}.extensions]", *(f'"{s}" = "{extra}"' for s, extra in extensions.items())]
-    path = Path(hub.setup["services"][A]["course_dir"], "deadlines.toml")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _as_grader(A, path)
-
-
 @pytest.fixture(scope="module")
 def late_then_extended(hub, feedback_released):
     """Due before REDO resubmitted: export (the penalty); an extension for REDO: export again."""
     started = time.monotonic()
     auto = feedback_released[2]
-    _write_policy(hub, hub.redo_before, {})
+    write_policy(hub, hub.redo_before, {})
     late = _job(hub, hub.ta_token, A, "export")
     late_lms = _lms_scores(hub, A, _expected(A, auto, 3, {REDO: 0.5}), late["seen_at"])
-    _write_policy(hub, hub.redo_before, {REDO: "P1D"})
+    write_policy(hub, hub.redo_before, {REDO: "P1D"})
     extended = _job(hub, hub.ta_token, A, "export")
     extended_lms = _lms_scores(hub, A, _expected(A, auto, 3), extended["seen_at"])
     hub.timings["exports"] = time.monotonic() - started
