@@ -41,11 +41,12 @@ real one; that trust is the LTI model.
 
 Accepted launches set the person's hub groups (``Authenticator.manage_groups``):
 the groups of every course they have launched into (``roles.hub_groups``), so
-someone in two LMS courses is in both. Leaving an LMS course does NOT take
-a person out of it on the hub: the launch records keep every course they
-ever launched into (a known gap: the fix is to ask each recorded course's
-roster again at every launch; until then, remove the person with the hub's
-admin page). ``auth_state`` (with ``enable_auth_state``) keeps the
+someone in two LMS courses is in both. With ``verify_membership`` on, each
+launch also asks the roster of every *other* course the person launched into
+before (``recheck_memberships``): a course whose roster no longer lists them
+as active is dropped from their groups and records, and a changed role is
+taken up. Someone who never launches again keeps what their last launch gave
+until their hub login ends. ``auth_state`` (with ``enable_auth_state``) keeps the
 person's LTI ``sub`` and, per course, the context, role and the service URLs.
 """
 from __future__ import annotations
@@ -58,9 +59,10 @@ from typing import Any
 
 from .config import CourseLink, LtiConfig, load_config
 from .launches import CourseServices, Launch, LaunchRecords
-from .roles import course_role, hub_groups
+from .roles import CourseRole, course_role, hub_groups
 
-__all__ = ["LaunchRefused", "check_launch", "check_membership", "post_auth_hook", "lti_config",
+__all__ = ["LaunchRefused", "check_launch", "check_membership", "recheck_memberships", "post_auth_hook",
+           "lti_config",
            "AUTHENTICATOR_CLASS"]
 
 AUTHENTICATOR_CLASS = "ltiauthenticator.lti13.auth.LTI13Authenticator"
@@ -188,6 +190,41 @@ def check_membership(config: LtiConfig, launch: Launch, session=None) -> None:
                             "this persists, tell the course's instructor.")
 
 
+def recheck_memberships(config: LtiConfig, records: LaunchRecords, launch: Launch,
+                        memberships: Mapping[str, CourseRole], log) -> dict[str, CourseRole]:
+    """The person's course roles after asking the roster of each course they launched into before.
+
+    A course whose LMS roster no longer lists them as active is dropped (it
+    leaves their hub groups with this launch); a role the roster changed is
+    taken up. A course whose roster cannot be asked keeps its role, with a
+    warning in the hub's log: an LMS that is down must not lock a class out.
+    """
+    from .roster import RosterUnavailable, member_of
+
+    roles = dict(memberships)
+    for course in sorted(set(memberships) - {launch.services.course}):
+        services = records.services(course)
+        if services is None or not services.nrps_url:
+            log.warning("LTI: %s's place in %s not re-checked: no roster service recorded for it",
+                        launch.username, course)
+            continue
+        try:
+            member = member_of(config, services.client_id, services.nrps_url, launch.sub)
+        except RosterUnavailable as err:
+            log.warning("LTI: %s keeps %s for now: %s", launch.username, course, err)
+            continue
+        role = None if member is None else member.role
+        if role == memberships[course]:
+            continue
+        if role is None:
+            log.info("LTI: %s is no longer an active member of %s in the LMS: removed from its groups",
+                     launch.username, course)
+        else:
+            log.info("LTI: %s's role in %s is now %s (the LMS's roster)", launch.username, course, role)
+        roles = records.update_membership(launch.username, course, role)
+    return roles
+
+
 def post_auth_hook(config: LtiConfig, records: LaunchRecords | None = None
                    ) -> Callable[[Any, Any, dict], Awaitable[dict]]:
     """A function for ``Authenticator.post_auth_hook``: check the launch, record it, set groups and auth_state.
@@ -224,6 +261,9 @@ def post_auth_hook(config: LtiConfig, records: LaunchRecords | None = None
             context = (claims.get(LTI + "context") or {}).get("id") if isinstance(claims, Mapping) else None
             authenticator.log.warning("LTI launch refused for %s (context %s): %s", username, context, refusal)
             raise HTTPError(403, "%s", str(refusal)) from None
+        if config.verify_membership:
+            memberships = await asyncio.to_thread(recheck_memberships, config, records, launch, memberships,
+                                                  authenticator.log)
         person = records.person(username)
         auth_model["groups"] = hub_groups(memberships)
         auth_model["auth_state"] = {

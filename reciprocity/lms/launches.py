@@ -104,6 +104,17 @@ class LaunchRecords:
                                                                         "last_launch": now}
             return {course: info["role"] for course, info in person["courses"].items()}
 
+    def update_membership(self, username: str, course: str, role: CourseRole | None) -> dict[str, CourseRole]:
+        """Set ``username``'s role in ``course`` as the LMS's roster now gives it (None: no longer a
+        member, the course is forgotten for them); return their course roles afterwards."""
+        with self.store.change() as data:
+            courses = data.get("people", {}).get(username, {}).get("courses", {})
+            if role is None:
+                courses.pop(course, None)
+            elif course in courses:
+                courses[course]["role"] = role
+            return {name: info["role"] for name, info in courses.items()}
+
     def memberships(self, username: str) -> dict[str, CourseRole]:
         """course -> role of everyone's launches so far (empty for someone who never launched)."""
         person = self.store.read().get("people", {}).get(username, {})

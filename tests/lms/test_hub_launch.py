@@ -222,3 +222,25 @@ def test_a_replayed_launch_is_refused(hub):
     assert "This launch was already used" in shown(replay)
     assert "jupyterhub-session-id" not in replay.headers.get("set-cookie", "")
     assert (hub.user("s03"), hub.memberships()) == (before, groups)
+
+
+def test_leaving_an_lms_course_takes_the_person_out_of_it_at_their_next_launch(hub):
+    for context in ("ctx-a", "ctx-b"):
+        assert launch(hub, "s04", context).status_code == 302
+    records = LaunchRecords(hub.config.launches_path)
+    assert set(records.memberships("s04")) == {"reciprocity-a", "reciprocity-b"}
+    hub.lms.withdraw("ctx-b", sub_of("s04"))
+    try:
+        assert launch(hub, "s04", "ctx-a").status_code == 302
+        assert sorted(hub.user("s04")["groups"]) == ["nbgrader-reciprocity-a", "students-reciprocity-a"]
+        assert set(hub.user("s04")["auth_state"]["courses"]) == {"reciprocity-a"}
+        assert records.memberships("s04") == {"reciprocity-a": "student"}
+        assert "s04" not in records.course_members("reciprocity-b")
+        assert "s04 is no longer an active member of reciprocity-b" in hub.log.read_text()
+        # and the LMS's roster keeps them out of B
+        reply = launch(hub, "s04", "ctx-b")
+        assert reply.status_code == 403 and "does not list you as an active member" in shown(reply)
+    finally:
+        hub.lms.enrol("ctx-b", sub_of("s04"), "student")
+    assert launch(hub, "s04", "ctx-b").status_code == 302
+    assert set(records.memberships("s04")) == {"reciprocity-a", "reciprocity-b"}

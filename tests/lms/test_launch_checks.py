@@ -1,6 +1,7 @@
 """The launch hook's own checks on decoded claims, and ``lti_config``'s settings; no hub, no LMS."""
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from reciprocity.lms.authenticator import (
     check_launch,
     check_membership,
     lti_config,
+    recheck_memberships,
 )
 from reciprocity.lms.config import parse_config
 from reciprocity.lms.launches import LaunchRecords
@@ -96,6 +98,29 @@ def test_membership_cannot_be_checked_without_the_roster_service(config, tmp_pat
     launch = check_launch(config, claims(**{NRPS_CLAIM: None}), "ann", LaunchRecords(tmp_path / "l.json"))
     with pytest.raises(LaunchRefused, match="carries no roster service"):
         check_membership(config, launch)
+
+
+def test_a_course_whose_roster_cannot_be_asked_is_kept_with_a_warning(tool_key, tmp_path, caplog):
+    down = "http://127.0.0.1:9"  # nothing listens: the LMS is down
+    config = parse_config({
+        "platform": {"issuer": ISSUER, "client_id": "tool-a", "authorize_url": f"{down}/auth",
+                     "token_url": f"{down}/token", "jwks_url": f"{down}/jwks"},
+        "tool": {"private_key": str(tool_key), "username_key": "email", "state_dir": "state"},
+        "courses": {"reciprocity-a": {"context_id": "ctx-a", "deployment_ids": ["dep-a"]},
+                    "reciprocity-b": {"context_id": "ctx-b", "deployment_ids": ["dep-a"]}}}, tmp_path / "lti.toml")
+    records = LaunchRecords(tmp_path / "launches.json")
+    to_b = check_launch(config, claims(**{LTI + "context": {"id": "ctx-b"}, "nonce": "n-b",
+                                          NRPS_CLAIM: {"context_memberships_url": f"{down}/ctx-b/members"}}),
+                        "ann", records)
+    records.accept(to_b)
+    to_a = check_launch(config, claims(), "ann", records)
+    roles = records.accept(to_a)
+    log = logging.getLogger("test-recheck")
+    with caplog.at_level(logging.WARNING, logger="test-recheck"):
+        assert recheck_memberships(config, records, to_a, roles, log) == {"reciprocity-a": "student",
+                                                                          "reciprocity-b": "student"}
+    assert "ann keeps reciprocity-b for now: the LMS did not give the course roster" in caplog.text
+    assert records.memberships("ann") == {"reciprocity-a": "student", "reciprocity-b": "student"}
 
 
 def test_lti_config_sets_documented_configurable_options_only(config):

@@ -106,6 +106,7 @@ class LmsCourse:
     client_id: str
     deployment_id: str
     members: dict[str, str] = field(default_factory=dict)  # sub -> instructor / ta / student
+    inactive: set[str] = field(default_factory=set)  # members withdrawn: on the roster as Inactive
     lineitems: dict[str, dict[str, Any]] = field(default_factory=dict)  # line item URL -> line item
     results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (line item, sub) -> score
     score_posts: list[dict[str, Any]] = field(default_factory=list)  # every accepted score, in order
@@ -321,7 +322,8 @@ class CourseRoster(NamesRoleProvisioningService):
         members = []
         for sub, course_role in sorted(self.course.members.items()):
             person = self.platform.people[sub]
-            members.append({"user_id": sub, "roles": ROLE_CLAIMS[course_role], "status": "Active",
+            status = "Inactive" if sub in self.course.inactive else "Active"
+            members.append({"user_id": sub, "roles": ROLE_CLAIMS[course_role], "status": status,
                             "name": person.name, "given_name": person.given_name,
                             "family_name": person.family_name, "email": person.email})
         return {"content": members, "has_next": False, "next": None}
@@ -402,6 +404,12 @@ class Platform:
 
     def enrol(self, context_id: str, sub: str, role: Literal["instructor", "ta", "student"]) -> None:
         self.courses[context_id].members[sub] = role
+        self.courses[context_id].inactive.discard(sub)
+
+    def withdraw(self, context_id: str, sub: str) -> None:
+        """The person leaves the course: the roster lists them as Inactive (as Canvas does a concluded
+        enrolment)."""
+        self.courses[context_id].inactive.add(sub)
 
     def launch_url(self, sub: str, context_id: str, forgery: Forgery | None = None) -> str:
         """The LMS link a person clicks in a course: open it to start the launch."""
