@@ -244,3 +244,19 @@ def test_leaving_an_lms_course_takes_the_person_out_of_it_at_their_next_launch(h
         hub.lms.enrol("ctx-b", sub_of("s04"), "student")
     assert launch(hub, "s04", "ctx-b").status_code == 302
     assert set(records.memberships("s04")) == {"reciprocity-a", "reciprocity-b"}
+
+
+def test_a_role_changed_in_the_lms_is_taken_up_at_the_next_launch_from_another_course(hub):
+    hub.lms.enrol("ctx-a", sub_of("s05"), "student")
+    for context in ("ctx-a", "ctx-b"):
+        assert launch(hub, "s05", context).status_code == 302
+    hub.lms.enrol("ctx-a", sub_of("s05"), "ta")  # made a TA of course A in the LMS
+    try:
+        assert launch(hub, "s05", "ctx-b").status_code == 302
+        assert sorted(hub.user("s05")["groups"]) == ["formgrade-reciprocity-a", "nbgrader-reciprocity-a",
+                                                     "nbgrader-reciprocity-b", "students-reciprocity-b"]
+        assert hub.user("s05")["auth_state"]["courses"]["reciprocity-a"]["role"] == "ta"
+    finally:
+        hub.lms.withdraw("ctx-a", sub_of("s05"))
+    assert launch(hub, "s05", "ctx-b").status_code == 302
+    assert sorted(hub.user("s05")["groups"]) == ["nbgrader-reciprocity-b", "students-reciprocity-b"]
