@@ -691,6 +691,16 @@ def _stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")  # so that the hub is purged on the way out
 
 
+def _keep_hub_log(state: Path, folder: Path) -> Path | None:
+    """Copy the hub's log out of ``state`` before the purge deletes it: the reason of a failure is there."""
+    log = state / "hub" / "hub.log"
+    if not log.is_file():
+        return None
+    kept = folder / "hub.log"
+    shutil.copyfile(log, kept)
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
@@ -701,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         state = args.state or Path(tempfile.mkdtemp(prefix="reciprocity-hubload-", dir="/tmp"))
         if args.state is None:
             state.rmdir()  # run() makes it, readable by the students' servers
+        report: dict = {"error": "interrupted"}  # until run() returns
         try:
             report = run(args, state)
         except LoadError as err:
@@ -710,6 +721,10 @@ def main(argv: list[str] | None = None) -> int:
 
             report = {"error": f"{type(err).__name__}: {err}\n{traceback.format_exc()[-3000:]}"}
         finally:
+            if "error" in report and args.json:
+                kept = _keep_hub_log(state, args.json.parent)
+                if kept:
+                    say(f"the hub's log (its users' servers log there too) kept in {kept}")
             say("stopping and purging the hub")
             outcome = cleanup(state)
             say(outcome)
