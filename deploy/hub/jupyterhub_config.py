@@ -56,6 +56,15 @@ c.JupyterHub.cookie_secret_file = str(STATE / "hub" / "jupyterhub_cookie_secret"
 c.JupyterHub.pid_file = str(STATE / "hub" / "jupyterhub.pid")
 
 
+def _load(name: str):
+    """A module of deploy/hub, by file (deploy/hub is not a package on the hub's path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"hub_{name}", Path(setup["repo"]) / "deploy" / "hub" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # --- LTI mode (`run.py up --lti lti.toml`): the school's LMS logs people in ------------
 def lti_mode(lti: dict) -> None:
@@ -73,16 +82,13 @@ def lti_mode(lti: dict) -> None:
     exchange folders.
     """
     import asyncio
-    import importlib.util
     import threading
 
     from tornado.web import HTTPError
 
     from reciprocity.lms.authenticator import lti_config
 
-    spec = importlib.util.spec_from_file_location("hub_run", Path(setup["repo"]) / "deploy" / "hub" / "run.py")
-    hub_run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hub_run)
+    hub_run = _load("run")
     lti_config(c, {"lti_config": lti["config"], "https": lti["https"], "enable_auth_state": True})
     launch_checks = c.Authenticator.post_auth_hook
 
@@ -108,8 +114,10 @@ def lti_mode(lti: dict) -> None:
             raise RuntimeError(str(err)) from None
 
     c.Authenticator.post_auth_hook = unix_name_first
-    c.Spawner.pre_spawn_hook = account_before_spawn
+    before_spawn.append(account_before_spawn)
 
+
+before_spawn = []  # what the pre-spawn hook does, in order (LTI mode adds the account)
 
 # --- who may log in: local accounts checked with PAM, or the LMS (LTI mode) -----------
 # With PAM, accounts and passwords come from the roster (run.py up --roster FILE).
@@ -133,6 +141,18 @@ c.Spawner.cmd = [f"{venv_bin}/jupyterhub-singleuser"]
 c.Spawner.ip = "127.0.0.1"
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab"
+
+# each server's port from the hub, never the same for two servers (server_ports.py says why)
+server_ports = _load("server_ports").ServerPorts("127.0.0.1")
+
+
+async def pre_spawn(spawner) -> None:
+    spawner.port = server_ports.take(f"{spawner.user.name}/{spawner.name}")
+    for step in before_spawn:
+        await step(spawner)
+
+
+c.Spawner.pre_spawn_hook = pre_spawn
 
 
 def due_sources(spawner) -> str:
