@@ -911,6 +911,9 @@ def _confirm_purge(args, setup: dict, state: Path) -> bool:
     return answer == state.name
 
 
+HUB_STOP_GRACE_S = 30.0  # how long `down` lets the hub stop its servers, services and proxy
+
+
 def down(args) -> None:
     state = Path(args.state).resolve()
     setup_file = state / "hub" / "setup.json"
@@ -937,9 +940,17 @@ def down(args) -> None:
     t0 = time.monotonic()
     if _alive(hub):
         os.kill(hub, signal.SIGTERM)  # the hub stops every server, its services and the proxy
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HUB_STOP_GRACE_S
         while _alive(hub) and time.monotonic() < deadline:
             time.sleep(0.2)
+        if _alive(hub):
+            # a hub still shutting down restarts a proxy it finds gone (its proxy check): kill it
+            # first, then sweep up what it left
+            say(f"the hub did not stop within {HUB_STOP_GRACE_S:g} s; killing it")
+            os.kill(hub, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while _alive(hub) and time.monotonic() < deadline:
+                time.sleep(0.1)
     proxy = _pid(state / "hub" / "proxy.pid")
     if _alive(proxy) and b"configurable-http-proxy" in Path(f"/proc/{proxy}/cmdline").read_bytes():
         os.kill(proxy, signal.SIGTERM)
@@ -948,8 +959,10 @@ def down(args) -> None:
     for name in setup["accounts"]:
         with contextlib.suppress(KeyError):
             uids.add(pwd.getpwnam(name).pw_uid)
-    left = ours(state, uids)
-    if left:
+    for _ in range(3):  # again while a round finds more: a dying process may have started another
+        left = ours(state, uids)
+        if not left:
+            break
         say(f"stopping {len(left)} process(es) left behind")
         _signal_all(left, signal.SIGTERM)
         deadline = time.monotonic() + 5
