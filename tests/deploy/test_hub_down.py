@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 from tests.support.hub import load_run
 
@@ -40,6 +41,7 @@ def test_down_kills_a_hub_that_does_not_stop_so_it_cannot_restart_its_proxy(tmp_
     try:
         while not (state / "hub" / "proxy.pid").exists():
             assert hub.poll() is None
+            time.sleep(0.02)
         (state / "hub" / "run.pid").write_text(str(hub.pid))
         assert len(run.ours(state, set())) == 2
         run.down(argparse.Namespace(state=str(state), purge=False, yes=False, backups=None))

@@ -1,23 +1,14 @@
 """The hub's ports for students' servers (deploy/hub/server_ports.py): one server per port, never twice."""
 from __future__ import annotations
 
-import importlib.util
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.common import ROOT
+from tests.support.hub import load_hub_module
 
-
-def _server_ports():
-    spec = importlib.util.spec_from_file_location("hub_server_ports", ROOT / "deploy" / "hub" / "server_ports.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-server_ports = _server_ports()
+server_ports = load_hub_module("server_ports")
 
 
 def _free_ports(n: int) -> list[int]:

@@ -26,11 +26,16 @@ from tests.support.site_checks import LAPTOP
 RUN = ROOT / "deploy" / "hub" / "run.py"
 
 
-def load_run():
-    spec = importlib.util.spec_from_file_location("hub_run", RUN)
+def load_hub_module(name: str):
+    """A module of deploy/hub, by file, as the hub's config loads it (deploy/hub is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"hub_{name}", ROOT / "deploy" / "hub" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_run():
+    return load_hub_module("run")
 
 
 def skip_or_fail(message: str):
